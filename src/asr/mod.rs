@@ -1,0 +1,1 @@
+//! Transcription: voice-activity detection, Whisper decoding, simplified-Chinese conversion.

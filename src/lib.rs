@@ -1,0 +1,12 @@
+//! callqa: offline quality assurance for Mandarin call-centre recordings.
+//!
+//! The pipeline reads like the folder layout:
+//! ingest ([`audio`]) → transcribe ([`asr`], model weights in [`model`]) → [`transcript`] files.
+//! Rules, scoring and reports come in later stages. Each stage takes and returns plain
+//! serialisable structs so that it can run, be cached and be tested on its own.
+
+pub mod asr;
+pub mod audio;
+pub mod fsutil;
+pub mod model;
+pub mod transcript;

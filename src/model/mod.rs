@@ -1,0 +1,1 @@
+//! Model weights: import CTranslate2 Whisper models into whisper.cpp's ggml format, quantize.

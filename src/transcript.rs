@@ -1,0 +1,1 @@
+//! Transcript files: the versioned per-call JSON written by `callqa transcribe`.
