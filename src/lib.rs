@@ -9,4 +9,5 @@ pub mod asr;
 pub mod audio;
 pub mod fsutil;
 pub mod model;
+pub mod transcribe;
 pub mod transcript;

@@ -1,0 +1,234 @@
+//! Voice-activity detection: which stretches of a channel hold speech.
+//!
+//! Whisper's encoder costs the same for 30 s of silence as for 30 s of speech, and on dead air
+//! it invents text (字幕由Amara.org社群提供 and the like). So each channel is cut to its
+//! speech regions before decoding. The frame classifier is `earshot`, a small neural VAD in
+//! pure Rust (16 ms frames at 16 kHz, a few KiB of state), gated by an energy floor so that
+//! near-digital-silence never counts as speech whatever the network says. Frame scores are
+//! turned into regions with hysteresis, a minimum speech length, a merge of short gaps and a
+//! little padding so that word onsets and tails are not clipped.
+
+use serde::{Deserialize, Serialize};
+
+/// Samples per VAD frame: earshot's fixed 16 ms at 16 kHz.
+pub const FRAME: usize = 256;
+const FRAME_MS: u64 = 16;
+
+/// Tunable VAD settings. They are part of a transcript's decode parameters, so a change
+/// invalidates cached transcripts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VadParams {
+    /// Frame score at or above which speech starts.
+    pub threshold: f32,
+    /// Frame score below which speech may end (hysteresis: lower than `threshold`).
+    pub release: f32,
+    /// Frames quieter than this (dBFS RMS) are silence whatever their score.
+    pub energy_floor_db: f32,
+    /// Regions shorter than this are dropped as clicks and breaths.
+    pub min_speech_ms: u64,
+    /// Gaps shorter than this between two regions are bridged.
+    pub min_silence_ms: u64,
+    /// Padding added on both sides of each region (clamped to the channel).
+    pub pad_ms: u64,
+}
+
+impl Default for VadParams {
+    fn default() -> Self {
+        VadParams {
+            threshold: 0.5,
+            release: 0.35,
+            energy_floor_db: -55.0,
+            min_speech_ms: 200,
+            min_silence_ms: 600,
+            pad_ms: 200,
+        }
+    }
+}
+
+/// A half-open time span `[start_ms, end_ms)` on a channel's timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+impl Span {
+    /// Length in milliseconds.
+    pub fn len_ms(&self) -> u64 {
+        self.end_ms.saturating_sub(self.start_ms)
+    }
+}
+
+/// Speech regions of a 16 kHz mono channel, in time order and non-overlapping.
+pub fn speech_regions(samples: &[f32], params: &VadParams) -> Vec<Span> {
+    let scores = frame_scores(samples, params.energy_floor_db);
+    regions_from_scores(&scores, samples.len() as u64 * 1000 / 16_000, params)
+}
+
+/// One score in 0..=1 per full 16 ms frame.
+fn frame_scores(samples: &[f32], energy_floor_db: f32) -> Vec<f32> {
+    let mut detector = earshot::Detector::default();
+    let floor = 10f32.powf(energy_floor_db / 20.0);
+    samples
+        .chunks_exact(FRAME)
+        .map(|frame| {
+            // The detector is fed every frame, quiet ones too, so that its state follows the audio.
+            let score = detector.predict_f32(frame);
+            let rms = (frame.iter().map(|x| x * x).sum::<f32>() / FRAME as f32).sqrt();
+            if rms < floor { 0.0 } else { score }
+        })
+        .collect()
+}
+
+fn regions_from_scores(scores: &[f32], total_ms: u64, p: &VadParams) -> Vec<Span> {
+    let mut raw = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut below = 0usize;
+    let release_frames = (p.min_silence_ms / FRAME_MS).max(1) as usize;
+    for (i, &s) in scores.iter().enumerate() {
+        match start {
+            None if s >= p.threshold => {
+                start = Some(i);
+                below = 0;
+            }
+            Some(st) => {
+                if s < p.release {
+                    below += 1;
+                    if below >= release_frames {
+                        raw.push((st, i + 1 - below));
+                        start = None;
+                    }
+                } else {
+                    below = 0;
+                }
+            }
+            None => {}
+        }
+    }
+    if let Some(st) = start {
+        raw.push((st, scores.len() - below));
+    }
+
+    let mut out: Vec<Span> = Vec::new();
+    for (a, b) in raw {
+        let span = Span {
+            start_ms: (a as u64 * FRAME_MS).saturating_sub(p.pad_ms),
+            end_ms: (b as u64 * FRAME_MS + p.pad_ms).min(total_ms),
+        };
+        if (b - a) as u64 * FRAME_MS < p.min_speech_ms {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if span.start_ms <= last.end_ms + p.min_silence_ms => {
+                last.end_ms = last.end_ms.max(span.end_ms)
+            }
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SR: usize = 16_000;
+
+    fn silence(ms: usize) -> Vec<f32> {
+        vec![0.0; ms * SR / 1000]
+    }
+
+    /// A speech-like signal: a voiced harmonic series with gliding pitch, amplitude-modulated
+    /// at a syllable rate. A steady pure tone is not speech to a neural VAD, and should not be.
+    fn voiced(ms: usize, seed: f32) -> Vec<f32> {
+        let n = ms * SR / 1000;
+        let mut phase = 0.0f32;
+        (0..n)
+            .map(|i| {
+                let t = i as f32 / SR as f32;
+                let f0 = 140.0 + 40.0 * (2.0 * std::f32::consts::PI * 0.7 * t + seed).sin();
+                phase += 2.0 * std::f32::consts::PI * f0 / SR as f32;
+                let syll = 0.55 + 0.45 * (2.0 * std::f32::consts::PI * 4.0 * t).sin();
+                let formants = [1.0, 0.8, 0.6, 0.45, 0.5, 0.35, 0.2, 0.15, 0.1, 0.08];
+                let v: f32 = formants
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| a * ((k + 1) as f32 * phase).sin())
+                    .sum();
+                0.08 * syll * v
+            })
+            .collect()
+    }
+
+    fn tone(ms: usize, hz: f32, amp: f32) -> Vec<f32> {
+        (0..ms * SR / 1000)
+            .map(|i| amp * (2.0 * std::f32::consts::PI * hz * i as f32 / SR as f32).sin())
+            .collect()
+    }
+
+    #[test]
+    fn silence_has_no_speech() {
+        assert!(speech_regions(&silence(5000), &VadParams::default()).is_empty());
+    }
+
+    #[test]
+    fn faint_hiss_below_energy_floor_is_silence() {
+        let hiss: Vec<f32> = (0..SR * 3).map(|i| ((i * 7919 % 997) as f32 / 997.0 - 0.5) * 0.001).collect();
+        assert!(speech_regions(&hiss, &VadParams::default()).is_empty());
+    }
+
+    #[test]
+    fn tone_bursts_between_silences_are_found_where_they_are() {
+        // A tone is energetic and tonal, so it counts as activity: the detector is not a
+        // speech/music classifier, and Whisper's no-speech probability handles a stray beep.
+        let mut s = silence(2000);
+        s.extend(tone(1000, 440.0, 0.3));
+        s.extend(silence(2000));
+        let r = speech_regions(&s, &VadParams::default());
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0].start_ms >= 1700 && r[0].start_ms <= 2100, "{r:?}");
+        assert!(r[0].end_ms >= 2900 && r[0].end_ms <= 3400, "{r:?}");
+    }
+
+    #[test]
+    fn voiced_bursts_are_found_where_they_are() {
+        let mut s = silence(1000);
+        s.extend(voiced(2000, 0.0));
+        s.extend(silence(3000));
+        s.extend(voiced(1500, 1.0));
+        s.extend(silence(1000));
+        let r = speech_regions(&s, &VadParams::default());
+        assert_eq!(r.len(), 2, "{r:?}");
+        // Each region covers its burst, give or take padding and detector latency.
+        assert!(r[0].start_ms <= 1100 && r[0].start_ms >= 600, "{r:?}");
+        assert!(r[0].end_ms >= 2800 && r[0].end_ms <= 3500, "{r:?}");
+        assert!(r[1].start_ms <= 6100 && r[1].start_ms >= 5600, "{r:?}");
+        assert!(r[1].end_ms >= 7300 && r[1].end_ms <= 8000, "{r:?}");
+    }
+
+    #[test]
+    fn short_gaps_are_bridged_and_blips_dropped() {
+        let p = VadParams::default();
+        // Frame scores: 1 s speech, 200 ms gap, 1 s speech, 2 s gap, one 32 ms blip.
+        let f = |ms: u64| (ms / FRAME_MS) as usize;
+        let mut scores = vec![0.0; f(500)];
+        scores.extend(vec![0.9; f(1000)]);
+        scores.extend(vec![0.1; f(200)]);
+        scores.extend(vec![0.9; f(1000)]);
+        scores.extend(vec![0.0; f(2000)]);
+        scores.extend(vec![0.9; 2]);
+        scores.extend(vec![0.0; f(1000)]);
+        let total = scores.len() as u64 * FRAME_MS;
+        let r = regions_from_scores(&scores, total, &p);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].start_ms, 496 - p.pad_ms);
+    }
+
+    #[test]
+    fn speech_running_to_the_end_is_closed() {
+        let scores = vec![0.9; 100];
+        let r = regions_from_scores(&scores, 1600, &VadParams::default());
+        assert_eq!(r, vec![Span { start_ms: 0, end_ms: 1600 }]);
+    }
+}

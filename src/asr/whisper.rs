@@ -1,0 +1,185 @@
+//! The Whisper engine: whisper.cpp through `whisper-rs`.
+//!
+//! One model context is loaded and shared by all workers; each worker borrows a decoder state
+//! (KV caches, scratch buffers) from a small pool, so several calls decode at once without
+//! loading the weights twice. A channel's speech regions are packed into ≤ 30 s windows
+//! ([`super::pack`]) and each window is one `whisper_full` call with no carried-over context
+//! (a window's text must not leak into the next call that borrows the state).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+
+use super::pack::{Window, pack};
+use super::{AsrError, ChannelText, DecodeParams, RawSegment, Span, Transcriber};
+use crate::transcript::ModelRef;
+
+/// A loaded whisper.cpp model and a pool of decoder states.
+pub struct WhisperEngine {
+    ctx: WhisperContext,
+    states: Mutex<Vec<WhisperState>>,
+    threads: usize,
+    model: ModelRef,
+}
+
+impl WhisperEngine {
+    /// Loads a whisper.cpp ggml model (any size or quantisation) for CPU decoding with
+    /// `threads` threads per decoder state.
+    pub fn load(path: &Path, threads: usize) -> Result<WhisperEngine, AsrError> {
+        let fail = |reason: String| AsrError::Model { path: path.to_owned(), reason };
+        if !path.is_file() {
+            return Err(fail(
+                "no such model file (run models/fetch-base.sh, or pass --model with a whisper.cpp ggml model)".into(),
+            ));
+        }
+        let sha256 = crate::fsutil::sha256_file(path).map_err(|e| fail(e.to_string()))?;
+        silence_native_logs();
+        let mut cp = WhisperContextParameters::default();
+        cp.use_gpu(false);
+        let ctx = WhisperContext::new_with_params(path, cp)
+            .map_err(|e| fail(format!("whisper.cpp could not load it as a ggml model ({e})")))?;
+        Ok(WhisperEngine {
+            ctx,
+            states: Mutex::new(Vec::new()),
+            threads: threads.max(1),
+            model: ModelRef { path: path.to_owned(), sha256 },
+        })
+    }
+
+    /// Runs `f` with a decoder state from the pool (a new one when all are busy).
+    fn with_state<R>(&self, f: impl FnOnce(&mut WhisperState) -> Result<R, AsrError>) -> Result<R, AsrError> {
+        let pooled = self.states.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut state = match pooled {
+            Some(s) => s,
+            None => self.ctx.create_state().map_err(|e| AsrError::Decode(format!("creating a decoder state: {e}")))?,
+        };
+        let out = f(&mut state);
+        self.states.lock().unwrap_or_else(|e| e.into_inner()).push(state);
+        out
+    }
+
+    fn full_params<'a>(&self, params: &'a DecodeParams) -> Result<FullParams<'a, 'a>, AsrError> {
+        let mut fp = FullParams::new(SamplingStrategy::Greedy { best_of: params.best_of.max(1) as i32 });
+        let lang = params.language.as_str();
+        if lang == "auto" {
+            fp.set_language(None);
+        } else if whisper_rs::get_lang_id(lang).is_some() {
+            fp.set_language(Some(lang));
+        } else {
+            return Err(AsrError::Language(params.language.clone()));
+        }
+        fp.set_n_threads(self.threads as i32);
+        fp.set_no_context(true);
+        fp.set_suppress_nst(true);
+        fp.set_suppress_blank(true);
+        fp.set_no_speech_thold(params.no_speech_threshold);
+        fp.set_logprob_thold(params.logprob_threshold);
+        fp.set_temperature(0.0);
+        fp.set_temperature_inc(if params.temperature_fallback { 0.2 } else { 0.0 });
+        fp.set_print_progress(false);
+        fp.set_print_realtime(false);
+        fp.set_print_special(false);
+        fp.set_print_timestamps(false);
+        Ok(fp)
+    }
+
+    fn decode_window(
+        &self,
+        state: &mut WhisperState,
+        window: &Window,
+        samples: &[f32],
+        params: &DecodeParams,
+        out: &mut Vec<RawSegment>,
+    ) -> Result<(), AsrError> {
+        let pcm = window.samples(samples);
+        state
+            .full(self.full_params(params)?, &pcm)
+            .map_err(|e| AsrError::Decode(format!("whisper_full: {e}")))?;
+        let eot = self.ctx.token_eot();
+        for seg in state.as_iter() {
+            let text = match seg.to_str_lossy() {
+                Ok(t) => t.into_owned(),
+                Err(e) => return Err(AsrError::Decode(format!("segment text: {e}"))),
+            };
+            let (mut psum, mut lpsum, mut n) = (0.0f32, 0.0f32, 0usize);
+            for i in 0..seg.n_tokens() {
+                if let Some(tok) = seg.get_token(i) {
+                    // Special tokens (timestamps, language, end of text) sort after end-of-text.
+                    if tok.token_id() < eot {
+                        let p = tok.token_probability();
+                        psum += p;
+                        lpsum += p.max(1e-10).ln();
+                        n += 1;
+                    }
+                }
+            }
+            let n = n.max(1) as f32;
+            // Whisper timestamps are in 10 ms units relative to the window.
+            let t0 = (seg.start_timestamp().max(0) as u64) * 10;
+            let t1 = (seg.end_timestamp().max(0) as u64) * 10;
+            out.push(RawSegment {
+                start_ms: window.to_source(t0),
+                end_ms: window.to_source(t1.min(window.len_ms())),
+                text,
+                avg_token_prob: psum / n,
+                avg_logprob: lpsum / n,
+                no_speech_prob: seg.no_speech_probability(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Language probabilities for the window last encoded in `state`: one decoder step from
+    /// the start-of-transcript token, read over the language tokens (what whisper.cpp's
+    /// language detection does, without encoding the window a second time).
+    fn detect_language(&self, state: &mut WhisperState) -> Result<(String, f32), AsrError> {
+        state
+            .decode(&[self.ctx.token_sot()], 0, self.threads)
+            .map_err(|e| AsrError::Decode(format!("language detection: {e}")))?;
+        let logits = state.get_logits().map_err(|e| AsrError::Decode(format!("language logits: {e}")))?;
+        let n_lang = whisper_rs::get_lang_max_id() + 1;
+        let scores: Vec<(i32, f32)> = (0..n_lang)
+            .filter_map(|id| logits.get(self.ctx.token_lang(id) as usize).map(|&l| (id, l)))
+            .collect();
+        let max = scores.iter().map(|s| s.1).fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = scores.iter().map(|s| (s.1 - max).exp()).sum();
+        let (best, logit) = scores
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .ok_or_else(|| AsrError::Decode("model has no language tokens".into()))?;
+        let code = whisper_rs::get_lang_str(best).unwrap_or("?").to_string();
+        Ok((code, (logit - max).exp() / sum))
+    }
+}
+
+impl Transcriber for WhisperEngine {
+    fn model(&self) -> &ModelRef {
+        &self.model
+    }
+
+    fn producer(&self) -> String {
+        format!("callqa {} (whisper.cpp {})", env!("CARGO_PKG_VERSION"), whisper_rs::get_whisper_version())
+    }
+
+    fn transcribe_channel(&self, samples: &[f32], regions: &[Span], params: &DecodeParams) -> Result<ChannelText, AsrError> {
+        let windows = pack(regions, params.window_ms.clamp(1_000, 30_000), params.gap_ms);
+        self.with_state(|state| {
+            let mut text = ChannelText { windows: windows.len() as u32, ..Default::default() };
+            for (i, w) in windows.iter().enumerate() {
+                self.decode_window(state, w, samples, params, &mut text.segments)?;
+                if i == 0 && self.ctx.is_multilingual() {
+                    text.language = Some(self.detect_language(state)?);
+                }
+            }
+            Ok(text)
+        })
+    }
+}
+
+/// whisper.cpp and ggml print model and timing details to stderr; route them away so a
+/// batch's own progress and errors stay readable.
+fn silence_native_logs() {
+    whisper_rs::install_logging_hooks();
+}

@@ -1,0 +1,177 @@
+//! The transcribe stage: recordings → transcript files, in parallel, with a cache.
+//!
+//! Calls are independent, so the unit of parallelism is the call: `jobs` calls are decoded at
+//! once, each on a decoder state of its own over one shared model (see
+//! [`crate::asr::whisper`]). A call whose transcript already exists for the same audio,
+//! model and parameters is skipped, so a re-run after a crash or a rule change only does what
+//! is missing. One bad recording is reported and the rest go on.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::asr::{self, DecodeParams, Transcriber};
+use crate::transcript::{AudioRef, TRANSCRIPT_VERSION, Transcript};
+
+/// One recording to transcribe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallInput {
+    pub call_id: String,
+    pub path: PathBuf,
+}
+
+/// What became of one call.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Transcribed now.
+    Done { call_id: String, out: PathBuf, audio_ms: u64, wall_ms: u64 },
+    /// An up-to-date transcript was already there.
+    Cached { call_id: String, out: PathBuf, audio_ms: u64 },
+    /// This call failed; the reason names the file.
+    Failed { call_id: String, path: PathBuf, error: String },
+}
+
+/// Collects the WAV recordings named by `paths`: files as given, directories searched (not
+/// recursively) for `*.wav`, in name order. Call ids are file stems and must be unique.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<CallInput>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let mut found: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let call_id = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("{}: cannot take a call id from this file name", f.display()))?;
+        if let Some(prev) = seen.insert(call_id.clone(), f.clone()) {
+            return Err(format!(
+                "call id {call_id:?} is used by both {} and {}; rename one",
+                prev.display(),
+                f.display()
+            ));
+        }
+        out.push(CallInput { call_id, path: f });
+    }
+    Ok(out)
+}
+
+/// Transcribes `calls` into `out_dir`, `jobs` calls at a time; `on_outcome` is called as each
+/// call finishes (from worker threads).
+pub fn transcribe_calls(
+    engine: &dyn Transcriber,
+    calls: &[CallInput],
+    params: &DecodeParams,
+    out_dir: &Path,
+    jobs: usize,
+    on_outcome: &(dyn Fn(&Outcome) + Sync),
+) -> Vec<Outcome> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build();
+    let run = || {
+        calls
+            .par_iter()
+            .map(|c| {
+                let o = transcribe_one(engine, c, params, out_dir);
+                on_outcome(&o);
+                o
+            })
+            .collect()
+    };
+    match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+/// Transcribes one call, or confirms its cached transcript is current.
+pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, out_dir: &Path) -> Outcome {
+    let started = Instant::now();
+    let out = out_dir.join(Transcript::file_name(&call.call_id));
+    let fail = |error: String| Outcome::Failed { call_id: call.call_id.clone(), path: call.path.clone(), error };
+    let bytes = match std::fs::read(&call.path) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("{}: {e}", call.path.display())),
+    };
+    let audio_sha = crate::fsutil::sha256_bytes(&bytes);
+    if let Ok(t) = Transcript::read(&out) {
+        if t.is_current(&audio_sha, &engine.model().sha256, params) {
+            return Outcome::Cached { call_id: call.call_id.clone(), out, audio_ms: t.audio.duration_ms };
+        }
+    }
+    let audio = match crate::audio::decode(&bytes, &call.path, params.layout) {
+        Ok(a) => a,
+        Err(e) => return fail(e.to_string()),
+    };
+    let (channels, segments) = match asr::transcribe_audio(engine, &audio, params) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("{}: {e}", call.path.display())),
+    };
+    let transcript = Transcript {
+        version: TRANSCRIPT_VERSION,
+        call_id: call.call_id.clone(),
+        audio: AudioRef {
+            path: call.path.clone(),
+            sha256: audio_sha,
+            format: audio.source.clone(),
+            duration_ms: audio.duration_ms(),
+        },
+        model: engine.model().clone(),
+        params: params.clone(),
+        channels,
+        segments,
+        producer: engine.producer(),
+    };
+    if let Err(e) = transcript.write(&out) {
+        return fail(e.to_string());
+    }
+    Outcome::Done {
+        call_id: call.call_id.clone(),
+        out,
+        audio_ms: transcript.audio.duration_ms,
+        wall_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_come_from_files_and_directories_in_name_order() {
+        let d = tempfile::tempdir().unwrap();
+        for n in ["b.wav", "a.WAV", "notes.txt"] {
+            std::fs::write(d.path().join(n), b"x").unwrap();
+        }
+        let got = collect_inputs(&[d.path().to_owned()]).unwrap();
+        let ids: Vec<_> = got.iter().map(|c| c.call_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+    }
+
+    #[test]
+    fn duplicate_call_ids_and_missing_paths_are_errors() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("x")).unwrap();
+        std::fs::write(d.path().join("c1.wav"), b"x").unwrap();
+        std::fs::write(d.path().join("x/c1.wav"), b"x").unwrap();
+        let err = collect_inputs(&[d.path().to_owned(), d.path().join("x")]).unwrap_err();
+        assert!(err.contains("\"c1\"") && err.contains("rename"), "{err}");
+        let err = collect_inputs(&[d.path().join("nope.wav")]).unwrap_err();
+        assert!(err.contains("nope.wav") && err.contains("no such"), "{err}");
+    }
+}
