@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Transcription benchmark: callqa against faster-whisper on the same audio, cores and model.
+# Usage: benches/asr-compare.sh [--threads N] [--repeat K] [--model models/ggml-base-q8_0.bin ...]
+# Needs models/fetch-base.sh to have run (it leaves the CTranslate2 model in models/cache/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${CALLQA_BENCH_VENV:-.venv-bench}
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r benches/requirements.txt
+fi
+command -v soxi >/dev/null || { echo "benches: needs sox (apt-get install sox libsox-fmt-all)" >&2; exit 2; }
+models/fetch-base.sh
+cargo build --release --quiet
+exec "$venv/bin/python" benches/asr_vs_faster_whisper.py "$@"

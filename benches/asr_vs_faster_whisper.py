@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Transcription speed and accuracy: callqa against faster-whisper, in one run, same audio.
+
+Both engines get the same stereo call recordings and the same Whisper *base* weights
+(callqa the ggml file converted from the CTranslate2 model; faster-whisper the CTranslate2
+model itself, int8, beam 1) on the same number of CPU threads. Speed is counted as call
+seconds per wall second (a stereo call of 60 s counts 60 s, whichever engine decodes both
+channels); accuracy as pooled character error rate against the fixture scripts, both
+engines' text normalised the same way (simplified, no punctuation or spaces).
+
+Run it through benches/asr-compare.sh, which builds callqa and sets up the Python side.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+
+import opencc
+from faster_whisper import WhisperModel
+from faster_whisper.audio import decode_audio
+
+T2S = opencc.OpenCC("t2s")
+
+
+def normalize(text):
+    out = []
+    for ch in T2S.convert(text):
+        cp = ord(ch)
+        if 0xFF01 <= cp <= 0xFF5E:
+            ch = chr(cp - 0xFEE0)
+        if unicodedata.category(ch)[0] in "LN":
+            out.append(ch.lower())
+    return out
+
+
+def edit_distance(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a):
+        cur = [i + 1]
+        for j, cb in enumerate(b):
+            cur.append(min(prev[j] + (ca != cb), prev[j + 1] + 1, cur[j] + 1))
+        prev = cur
+    return prev[-1]
+
+
+def cer_count(reference, hypothesis):
+    r, h = normalize(reference), normalize(hypothesis)
+    return edit_distance(r, h), len(r)
+
+
+def references(script, roles):
+    """Reference text per role from a fixture script."""
+    refs = {}
+    for role in roles:
+        turns = [t["text"] for t in script["turns"] if role == "mixed" or t["role"] == role]
+        refs[role] = "".join(turns)
+    return refs
+
+
+def roles_for(script, n_channels):
+    if n_channels == 1:
+        return ["mixed"]
+    return ["agent", "customer"] if script.get("layout", "agent-left") == "agent-left" else ["customer", "agent"]
+
+
+def run_callqa(binary, model, wavs, jobs, threads):
+    out = tempfile.mkdtemp(prefix="callqa-bench-")
+    cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    hyps = {}
+    for wav in wavs:
+        call = os.path.splitext(os.path.basename(wav))[0]
+        with open(os.path.join(out, call + ".json"), encoding="utf-8") as f:
+            t = json.load(f)
+        hyps[call] = {}
+        for ch in t["channels"]:
+            hyps[call][ch["role"]] = "".join(s["text"] for s in t["segments"] if s["role"] == ch["role"])
+    return wall, hyps
+
+
+def run_faster_whisper(ct2_dir, wavs, scripts, threads, vad):
+    model = WhisperModel(ct2_dir, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
+    hyps = {}
+    t0 = time.perf_counter()
+    for wav in wavs:
+        call = os.path.splitext(os.path.basename(wav))[0]
+        channels = decode_audio(wav, sampling_rate=16000, split_stereo=True)
+        # decode_audio duplicates a mono file into two identical channels; decode it once.
+        n = 1 if scripts[call]["n_channels"] == 1 else 2
+        hyps[call] = {}
+        for role, samples in zip(roles_for(scripts[call]["script"], n), channels[:n]):
+            segs, _ = model.transcribe(samples, language="zh", beam_size=1, vad_filter=vad, condition_on_previous_text=False)
+            hyps[call][role] = "".join(s.text for s in segs)
+    return time.perf_counter() - t0, hyps
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--callqa", default="target/release/callqa")
+    ap.add_argument("--model", action="append", help="ggml model(s) for callqa (default models/ggml-base.bin)")
+    ap.add_argument("--ct2", default="models/cache/ct2-base", help="CTranslate2 model directory")
+    ap.add_argument("--audio", default="fixtures/audio")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--repeat", type=int, default=1, help="pass over the audio this many times (longer, steadier timing)")
+    args = ap.parse_args()
+
+    wavs = sorted(glob.glob(os.path.join(args.audio, "*.wav")))
+    scripts, call_seconds = {}, 0.0
+    for wav in wavs:
+        call = os.path.splitext(os.path.basename(wav))[0]
+        with open(os.path.splitext(wav)[0] + ".json", encoding="utf-8") as f:
+            script = json.load(f)
+        info = subprocess.run(["soxi", "-D", wav], capture_output=True, text=True)
+        chans = subprocess.run(["soxi", "-c", wav], capture_output=True, text=True)
+        dur = float(info.stdout.strip()) if info.returncode == 0 else script.get("duration_ms", 0) / 1000
+        scripts[call] = {"script": script, "n_channels": int(chans.stdout.strip() or 2)}
+        call_seconds += dur
+    call_seconds *= args.repeat
+
+    def score(hyps):
+        errs = chars = 0
+        for call, by_role in hyps.items():
+            refs = references(scripts[call]["script"], list(by_role))
+            for role, text in by_role.items():
+                e, n = cer_count(refs[role], text)
+                errs += e
+                chars += n
+        return errs / max(chars, 1)
+
+    rows = []
+    for model in args.model or ["models/ggml-base.bin"]:
+        # One call at a time with all threads, and calls in parallel with one thread each.
+        for jobs, threads in [(1, args.threads), (args.threads, 1)]:
+            wall, hyps = 0.0, None
+            for _ in range(args.repeat):
+                w, hyps = run_callqa(args.callqa, model, wavs, jobs, threads)
+                wall += w
+            rows.append((f"callqa {os.path.basename(model)} jobs={jobs} threads={threads}", wall, score(hyps)))
+    for vad in (False, True):
+        wall, hyps = 0.0, None
+        for _ in range(args.repeat):
+            w, hyps = run_faster_whisper(args.ct2, wavs, scripts, args.threads, vad)
+            wall += w
+        rows.append((f"faster-whisper int8 beam=1 vad_filter={vad}", wall, score(hyps)))
+
+    print(f"\n{len(wavs)} calls x {args.repeat}, {call_seconds:.1f} call seconds, {args.threads} threads")
+    print(f"{'engine':<55} {'wall s':>8} {'call s / wall s':>16} {'CER':>7}")
+    for name, wall, cer in rows:
+        print(f"{name:<55} {wall:8.1f} {call_seconds / wall:16.2f} {cer:7.3f}")
+    best_fw = min((r for r in rows if r[0].startswith("faster")), key=lambda r: r[1])
+    best_cq = min((r for r in rows if r[0].startswith("callqa")), key=lambda r: r[1])
+    print(f"\nspeed ratio, best callqa / best faster-whisper: {best_fw[1] / best_cq[1]:.2f}x "
+          f"(CER {best_cq[2]:.3f} vs {best_fw[2]:.3f})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

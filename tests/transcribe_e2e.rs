@@ -1,0 +1,147 @@
+//! End-to-end: the real `callqa transcribe` binary on the fixture calls, with the base model
+//! that `models/fetch-base.sh` builds. Checks accuracy (CER against the scripts), timing,
+//! roles, the transcript cache, and that a bad file fails alone.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use callqa::audio::Role;
+use callqa::eval::cer::CerCount;
+use callqa::transcript::Transcript;
+use serde::Deserialize;
+
+/// Highest pooled CER accepted over the fixture corpus with the base model. Measured: see
+/// README ("Accuracy"); the bound leaves room for run-to-run variation across CPUs
+/// (whisper.cpp's SIMD paths differ slightly) but fails on any real regression, such as
+/// a broken channel split, resampler or model conversion, which push CER past 0.5.
+const MAX_POOLED_CER: f64 = 0.25;
+
+#[derive(Deserialize)]
+struct Script {
+    turns: Vec<Turn>,
+}
+
+#[derive(Deserialize)]
+struct Turn {
+    role: String,
+    text: String,
+    start_ms: u64,
+    end_ms: u64,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn model() -> PathBuf {
+    let m = std::env::var_os("CALLQA_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("models/ggml-base.bin"));
+    assert!(m.is_file(), "{} is missing: run models/fetch-base.sh first (README, 'Set up')", m.display());
+    m
+}
+
+fn callqa(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_callqa")).args(args).current_dir(root()).output().expect("runs callqa")
+}
+
+fn fixture_calls() -> Vec<(PathBuf, Script)> {
+    let dir = root().join("fixtures/audio");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&dir).expect("fixtures/audio exists") {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "wav") {
+            let script = p.with_extension("json");
+            let s: Script = serde_json::from_slice(&std::fs::read(&script).unwrap_or_else(|e| panic!("{}: {e}", script.display())))
+                .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+            out.push((p, s));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(out.len() >= 3, "expected the fixture calls in {}", dir.display());
+    out
+}
+
+fn role_text(segs: &[callqa::transcript::Segment], role: Role) -> String {
+    segs.iter().filter(|s| s.role == role).map(|s| s.text.as_str()).collect::<Vec<_>>().join("")
+}
+
+#[test]
+fn fixtures_transcribe_accurately_on_their_timeline_and_cache() {
+    let model = model();
+    let out = tempfile::tempdir().unwrap();
+    let calls = fixture_calls();
+    let o = callqa(&["transcribe", "fixtures/audio", "--out", out.path().to_str().unwrap(), "--model", model.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "callqa transcribe failed:\n{stderr}");
+
+    let mut pooled = CerCount::default();
+    let mut report = BTreeMap::new();
+    for (wav, script) in &calls {
+        let id = wav.file_stem().unwrap().to_str().unwrap();
+        let t = Transcript::read(&out.path().join(format!("{id}.json"))).unwrap();
+        assert_eq!(t.call_id, id);
+        assert!(!t.segments.is_empty(), "{id}: no segments");
+        let roles: Vec<Role> = t.channels.iter().map(|c| c.role).collect();
+        for role in roles {
+            let name = role.to_string();
+            let reference: String = script
+                .turns
+                .iter()
+                .filter(|u| role == Role::Mixed || u.role == name)
+                .map(|u| u.text.as_str())
+                .collect();
+            let c = CerCount::of(&reference, &role_text(&t.segments, role));
+            report.insert(format!("{id}/{name}"), c.rate());
+            pooled = pooled + c;
+        }
+        // Every segment lies on the call's timeline, inside the recording, near a scripted turn
+        // of its own role (the time map through VAD and packing is right).
+        for s in &t.segments {
+            assert!(s.start_ms <= s.end_ms && s.end_ms <= t.audio.duration_ms + 500, "{id}: {s:?}");
+            let near = script.turns.iter().any(|u| {
+                (s.role == Role::Mixed || u.role == s.role.to_string())
+                    && s.start_ms + 1500 >= u.start_ms
+                    && s.start_ms <= u.end_ms + 1500
+            });
+            assert!(near, "{id}: segment far from any {} turn: {s:?}", s.role);
+        }
+        for c in &t.channels {
+            if c.speech_ms > 0 {
+                assert_eq!(c.language.as_deref(), Some("zh"), "{id}: {c:?}");
+            }
+        }
+    }
+    eprintln!("CER per channel: {report:#?}\npooled CER {:.3} over {} characters", pooled.rate(), pooled.reference_chars);
+    assert!(pooled.rate() <= MAX_POOLED_CER, "pooled CER {:.3} > {MAX_POOLED_CER}: {report:#?}", pooled.rate());
+
+    // A second run finds every transcript current and decodes nothing.
+    let o = callqa(&["transcribe", "fixtures/audio", "--out", out.path().to_str().unwrap(), "--model", model.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("0 transcribed, {} up to date, 0 failed", calls.len())), "{stderr}");
+}
+
+#[test]
+fn a_bad_recording_fails_alone_and_names_itself() {
+    let model = model();
+    let dir = tempfile::tempdir().unwrap();
+    let good = &fixture_calls()[0].0;
+    std::fs::copy(good, dir.path().join("good.wav")).unwrap();
+    std::fs::write(dir.path().join("broken.wav"), b"this is not a recording").unwrap();
+    std::fs::write(dir.path().join("empty.wav"), b"").unwrap();
+    let out = dir.path().join("out");
+    let o = callqa(&["transcribe", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "some calls failed → exit 1:\n{stderr}");
+    assert!(stderr.contains("broken.wav") && stderr.contains("empty.wav"), "{stderr}");
+    assert!(out.join("good.json").is_file());
+    assert!(!out.join("broken.json").exists() && !out.join("empty.json").exists());
+}
+
+#[test]
+fn a_missing_model_is_a_configuration_error() {
+    let o = callqa(&["transcribe", "fixtures/audio", "--out", "/tmp/never", "--model", "/nonexistent/model.bin"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("/nonexistent/model.bin") && stderr.contains("fetch-base.sh"), "{stderr}");
+}
