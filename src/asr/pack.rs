@@ -1,22 +1,44 @@
 //! Packing speech regions into Whisper windows, with a time map back to the call.
 //!
 //! Whisper's encoder always runs on a 30 s window, however little of it holds audio, and the
-//! encoder dominates the cost on a CPU. So the speech regions of a channel are laid end to end,
-//! separated by a short stretch of silence (which lets Whisper close a segment between them),
-//! until a window is full. Each piece remembers where it came from, and a timestamp that
-//! Whisper gives inside the window is mapped back to the channel's own timeline.
+//! encoder dominates the cost on a CPU. So speech regions are laid end to end, separated by a
+//! short stretch of silence (which lets Whisper close a segment between them), until a window
+//! is full. Regions may come from several sources (the two channels of a stereo call, which
+//! mostly take turns): each piece remembers its source and where it came from, and a time
+//! that Whisper gives inside the window maps back to a source and a time on its timeline.
 
 use super::vad::Span;
 
-/// A stretch of source audio placed inside a window.
+/// A stretch of one source's audio placed inside a window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Piece {
+    /// Index of the source (channel) the audio comes from.
+    pub source: usize,
     /// Where the piece starts on the source timeline.
     pub src_start_ms: u64,
     /// Where it starts inside the window.
     pub win_start_ms: u64,
     /// Its length.
     pub len_ms: u64,
+}
+
+impl Piece {
+    fn win_end_ms(&self) -> u64 {
+        self.win_start_ms + self.len_ms
+    }
+
+    /// Distance from a window time to this piece (0 inside it).
+    fn distance(&self, win_ms: u64) -> u64 {
+        if win_ms < self.win_start_ms {
+            self.win_start_ms - win_ms
+        } else {
+            win_ms.saturating_sub(self.win_end_ms())
+        }
+    }
+
+    fn map(&self, win_ms: u64) -> u64 {
+        self.src_start_ms + win_ms.clamp(self.win_start_ms, self.win_end_ms()) - self.win_start_ms
+    }
 }
 
 /// One decoder window: pieces of source audio laid end to end with silent gaps between them.
@@ -27,7 +49,7 @@ pub struct Window {
 }
 
 impl Window {
-    /// The pieces, in window order (which is also source order).
+    /// The pieces, in window order.
     pub fn pieces(&self) -> &[Piece] {
         &self.pieces
     }
@@ -42,61 +64,72 @@ impl Window {
         self.pieces.iter().map(|p| p.len_ms).sum()
     }
 
-    /// Maps a time inside the window to the source timeline. A time inside a gap maps to the
-    /// nearer edge of the pieces around it; past the end, to the end of the last piece.
-    pub fn to_source(&self, win_ms: u64) -> u64 {
-        let mut prev_end: Option<(u64, u64)> = None; // (window end, source end) of the previous piece
-        for p in &self.pieces {
-            if win_ms < p.win_start_ms {
-                return match prev_end {
-                    Some((we, se)) if win_ms - we < p.win_start_ms - win_ms => se,
-                    _ => p.src_start_ms,
-                };
-            }
-            if win_ms <= p.win_start_ms + p.len_ms {
-                return p.src_start_ms + (win_ms - p.win_start_ms);
-            }
-            prev_end = Some((p.win_start_ms + p.len_ms, p.src_start_ms + p.len_ms));
-        }
-        prev_end.map(|(_, se)| se).unwrap_or(0)
+    /// The piece holding a window time, or the nearest one (ties go to the earlier piece).
+    pub fn piece_at(&self, win_ms: u64) -> Option<&Piece> {
+        self.pieces.iter().min_by_key(|p| p.distance(win_ms))
     }
 
-    /// Builds the window's 16 kHz samples from the source channel.
-    pub fn samples(&self, source: &[f32]) -> Vec<f32> {
-        let at = |ms: u64| (ms as usize * 16).min(source.len());
+    /// Maps a window time to `(source, time on the source's timeline)` through the nearest
+    /// piece. A time inside a gap maps to the nearer edge of the pieces around it.
+    pub fn to_source(&self, win_ms: u64) -> Option<(usize, u64)> {
+        self.piece_at(win_ms).map(|p| (p.source, p.map(win_ms)))
+    }
+
+    /// Maps a window time onto the timeline of one given source, through that source's
+    /// nearest piece (used for the ends of a segment already known to belong to `source`).
+    pub fn to_source_of(&self, source: usize, win_ms: u64) -> Option<u64> {
+        self.pieces.iter().filter(|p| p.source == source).min_by_key(|p| p.distance(win_ms)).map(|p| p.map(win_ms))
+    }
+
+    /// Milliseconds of the window span `[a, b)` that lie in pieces of each source.
+    pub fn overlap_by_source(&self, a: u64, b: u64, n_sources: usize) -> Vec<u64> {
+        let mut out = vec![0; n_sources];
+        for p in &self.pieces {
+            let lo = a.max(p.win_start_ms);
+            let hi = b.min(p.win_end_ms());
+            if hi > lo && p.source < n_sources {
+                out[p.source] += hi - lo;
+            }
+        }
+        out
+    }
+
+    /// Builds the window's 16 kHz samples from the sources.
+    pub fn samples(&self, sources: &[&[f32]]) -> Vec<f32> {
         let mut out = vec![0.0f32; self.len_ms as usize * 16];
         for p in &self.pieces {
-            let src = &source[at(p.src_start_ms)..at(p.src_start_ms + p.len_ms)];
+            let Some(src) = sources.get(p.source) else { continue };
+            let at = |ms: u64| (ms as usize * 16).min(src.len());
+            let piece = &src[at(p.src_start_ms)..at(p.src_start_ms + p.len_ms)];
             let dst = p.win_start_ms as usize * 16;
-            out[dst..dst + src.len()].copy_from_slice(src);
+            out[dst..dst + piece.len()].copy_from_slice(piece);
         }
         out
     }
 }
 
-/// Packs time-ordered regions into windows of at most `max_ms`, with `gap_ms` of silence
-/// between pieces. A region longer than a window is cut into window-sized pieces.
-pub fn pack(regions: &[Span], max_ms: u64, gap_ms: u64) -> Vec<Window> {
-    assert!(max_ms > gap_ms, "window must be longer than the gap between pieces");
+/// Packs regions (each tagged with its source) into windows of at most `max_ms`, with
+/// `gap_ms` of silence between pieces. Regions are taken in order of start time; a region
+/// that does not fit the current window starts a new one, and a region longer than a window
+/// is cut into window-sized pieces.
+pub fn pack(regions: &[(usize, Span)], max_ms: u64, gap_ms: u64) -> Vec<Window> {
+    let max_ms = max_ms.max(gap_ms + 1);
+    let mut order: Vec<&(usize, Span)> = regions.iter().collect();
+    order.sort_by_key(|(src, s)| (s.start_ms, *src));
     let mut windows = Vec::new();
     let mut cur = Window::default();
-    for r in regions {
+    for &&(source, r) in &order {
         let mut start = r.start_ms;
         while start < r.end_ms {
             let offset = if cur.pieces.is_empty() { 0 } else { cur.len_ms + gap_ms };
             let room = max_ms.saturating_sub(offset);
             let want = r.end_ms - start;
-            // Cut a region only when it cannot fit even an empty window; otherwise start a new one.
-            if want > room && !cur.pieces.is_empty() && want <= max_ms {
-                windows.push(std::mem::take(&mut cur));
-                continue;
-            }
-            if room == 0 {
+            if !cur.pieces.is_empty() && (room == 0 || (want > room && want <= max_ms)) {
                 windows.push(std::mem::take(&mut cur));
                 continue;
             }
             let len = want.min(room);
-            cur.pieces.push(Piece { src_start_ms: start, win_start_ms: offset, len_ms: len });
+            cur.pieces.push(Piece { source, src_start_ms: start, win_start_ms: offset, len_ms: len });
             cur.len_ms = offset + len;
             start += len;
         }
@@ -111,8 +144,12 @@ pub fn pack(regions: &[Span], max_ms: u64, gap_ms: u64) -> Vec<Window> {
 mod tests {
     use super::*;
 
-    fn span(a: u64, b: u64) -> Span {
-        Span { start_ms: a, end_ms: b }
+    fn span(a: u64, b: u64) -> (usize, Span) {
+        (0, Span { start_ms: a, end_ms: b })
+    }
+
+    fn on(src: usize, a: u64, b: u64) -> (usize, Span) {
+        (src, Span { start_ms: a, end_ms: b })
     }
 
     #[test]
@@ -121,7 +158,7 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].pieces().len(), 2);
         assert_eq!(w[0].len_ms(), 20500);
-        assert_eq!(w[1].pieces(), &[Piece { src_start_ms: 40000, win_start_ms: 0, len_ms: 12000 }]);
+        assert_eq!(w[1].pieces(), &[Piece { source: 0, src_start_ms: 40000, win_start_ms: 0, len_ms: 12000 }]);
         let total: u64 = w.iter().map(Window::speech_ms).sum();
         assert_eq!(total, 32000);
     }
@@ -136,25 +173,39 @@ mod tests {
     #[test]
     fn times_map_back_to_the_source() {
         let w = &pack(&[span(1000, 3000), span(10000, 12000)], 30000, 1000)[0];
-        assert_eq!(w.to_source(0), 1000);
-        assert_eq!(w.to_source(1500), 2500);
-        assert_eq!(w.to_source(2000), 3000);
+        assert_eq!(w.to_source(0), Some((0, 1000)));
+        assert_eq!(w.to_source(1500), Some((0, 2500)));
+        assert_eq!(w.to_source(2000), Some((0, 3000)));
         // Inside the gap (2000..3000): nearer edge.
-        assert_eq!(w.to_source(2200), 3000);
-        assert_eq!(w.to_source(2800), 10000);
-        assert_eq!(w.to_source(3500), 10500);
-        assert_eq!(w.to_source(9999), 12000);
+        assert_eq!(w.to_source(2200), Some((0, 3000)));
+        assert_eq!(w.to_source(2800), Some((0, 10000)));
+        assert_eq!(w.to_source(3500), Some((0, 10500)));
+        assert_eq!(w.to_source(9999), Some((0, 12000)));
+        assert_eq!(Window::default().to_source(5), None);
+    }
+
+    #[test]
+    fn turns_of_two_channels_share_a_window_and_map_to_their_own_channel() {
+        // Agent (0) and customer (1) take turns.
+        let w = pack(&[on(1, 4000, 6000), on(0, 1000, 3000), on(0, 7000, 8000)], 30000, 500);
+        assert_eq!(w.len(), 1);
+        let sources: Vec<usize> = w[0].pieces().iter().map(|p| p.source).collect();
+        assert_eq!(sources, [0, 1, 0]);
+        assert_eq!(w[0].to_source(3000), Some((1, 4500))); // 2000 + 500 gap → customer piece
+        assert_eq!(w[0].to_source_of(0, 3000), Some(3000)); // the agent's view of that time
+        assert_eq!(w[0].overlap_by_source(1000, 5000, 2), vec![1000, 2000]);
     }
 
     #[test]
     fn samples_hold_the_pieces_and_silence_between() {
-        let source: Vec<f32> = (0..16 * 5000).map(|i| (i / 16) as f32).collect(); // value = ms
-        let w = &pack(&[span(1000, 1010), span(2000, 2010)], 30000, 5)[0];
-        let s = w.samples(&source);
+        let a: Vec<f32> = (0..16 * 5000).map(|i| (i / 16) as f32).collect(); // value = ms
+        let b: Vec<f32> = vec![-1.0; 16 * 5000];
+        let w = &pack(&[span(1000, 1010), on(1, 2000, 2010)], 30000, 5)[0];
+        let s = w.samples(&[&a, &b]);
         assert_eq!(s.len(), 25 * 16);
         assert_eq!(s[0], 1000.0);
         assert_eq!(s[10 * 16], 0.0); // gap
-        assert_eq!(s[15 * 16], 2000.0);
+        assert_eq!(s[15 * 16], -1.0);
     }
 
     #[test]

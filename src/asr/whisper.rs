@@ -92,7 +92,7 @@ impl WhisperEngine {
         params: &DecodeParams,
         out: &mut Vec<RawSegment>,
     ) -> Result<(), AsrError> {
-        let pcm = window.samples(samples);
+        let pcm = window.samples(&[samples]);
         state
             .full(self.full_params(params)?, &pcm)
             .map_err(|e| AsrError::Decode(format!("whisper_full: {e}")))?;
@@ -119,8 +119,8 @@ impl WhisperEngine {
             let t0 = (seg.start_timestamp().max(0) as u64) * 10;
             let t1 = (seg.end_timestamp().max(0) as u64) * 10;
             out.push(RawSegment {
-                start_ms: window.to_source(t0),
-                end_ms: window.to_source(t1.min(window.len_ms())),
+                start_ms: window.to_source_of(0, t0).unwrap_or(0),
+                end_ms: window.to_source_of(0, t1.min(window.len_ms())).unwrap_or(0),
                 text,
                 avg_token_prob: psum / n,
                 avg_logprob: lpsum / n,
@@ -164,7 +164,8 @@ impl Transcriber for WhisperEngine {
     }
 
     fn transcribe_channel(&self, samples: &[f32], regions: &[Span], params: &DecodeParams) -> Result<ChannelText, AsrError> {
-        let windows = pack(regions, params.window_ms.clamp(1_000, 30_000), params.gap_ms);
+        let tagged: Vec<(usize, Span)> = regions.iter().map(|r| (0, *r)).collect();
+        let windows = pack(&tagged, params.window_ms.clamp(1_000, 30_000), params.gap_ms);
         self.with_state(|state| {
             let mut text = ChannelText { windows: windows.len() as u32, ..Default::default() };
             for (i, w) in windows.iter().enumerate() {
