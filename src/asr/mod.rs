@@ -7,6 +7,7 @@
 //! ([`zh`]) and merging both channels onto the call's timeline ([`transcribe_audio`]).
 
 pub mod pack;
+pub mod split;
 pub mod vad;
 pub mod whisper;
 pub mod zh;

@@ -36,7 +36,8 @@ impl Piece {
         }
     }
 
-    fn map(&self, win_ms: u64) -> u64 {
+    /// Maps a window time onto the source timeline, clamped to this piece.
+    pub fn map(&self, win_ms: u64) -> u64 {
         self.src_start_ms + win_ms.clamp(self.win_start_ms, self.win_end_ms()) - self.win_start_ms
     }
 }
@@ -66,7 +67,12 @@ impl Window {
 
     /// The piece holding a window time, or the nearest one (ties go to the earlier piece).
     pub fn piece_at(&self, win_ms: u64) -> Option<&Piece> {
-        self.pieces.iter().min_by_key(|p| p.distance(win_ms))
+        self.piece_index_at(win_ms).map(|i| &self.pieces[i])
+    }
+
+    /// Index of [`Window::piece_at`]'s piece.
+    pub fn piece_index_at(&self, win_ms: u64) -> Option<usize> {
+        (0..self.pieces.len()).min_by_key(|&i| self.pieces[i].distance(win_ms))
     }
 
     /// Maps a window time to `(source, time on the source's timeline)` through the nearest

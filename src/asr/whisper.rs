@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
 
 use super::pack::{Window, pack};
+use super::split::{Token, WindowSegment, split};
 use super::{AsrError, ChannelText, DecodeParams, RawSegment, Span, Transcriber};
 use crate::transcript::ModelRef;
 
@@ -81,53 +82,52 @@ impl WhisperEngine {
         fp.set_print_realtime(false);
         fp.set_print_special(false);
         fp.set_print_timestamps(false);
+        // Token times place each token in its packed piece (see `split`).
+        fp.set_token_timestamps(true);
         Ok(fp)
     }
 
+    /// Decodes one window and returns its segments, split at piece boundaries and mapped to
+    /// their sources' timelines.
     fn decode_window(
         &self,
         state: &mut WhisperState,
         window: &Window,
-        samples: &[f32],
+        sources: &[&[f32]],
         params: &DecodeParams,
-        out: &mut Vec<RawSegment>,
-    ) -> Result<(), AsrError> {
-        let pcm = window.samples(&[samples]);
+    ) -> Result<Vec<(usize, RawSegment)>, AsrError> {
+        let pcm = window.samples(sources);
         state
             .full(self.full_params(params)?, &pcm)
             .map_err(|e| AsrError::Decode(format!("whisper_full: {e}")))?;
         let eot = self.ctx.token_eot();
+        let mut out = Vec::new();
         for seg in state.as_iter() {
-            let text = match seg.to_str_lossy() {
-                Ok(t) => t.into_owned(),
-                Err(e) => return Err(AsrError::Decode(format!("segment text: {e}"))),
-            };
-            let (mut psum, mut lpsum, mut n) = (0.0f32, 0.0f32, 0usize);
+            let mut tokens = Vec::new();
             for i in 0..seg.n_tokens() {
-                if let Some(tok) = seg.get_token(i) {
-                    // Special tokens (timestamps, language, end of text) sort after end-of-text.
-                    if tok.token_id() < eot {
-                        let p = tok.token_probability();
-                        psum += p;
-                        lpsum += p.max(1e-10).ln();
-                        n += 1;
-                    }
+                let Some(tok) = seg.get_token(i) else { continue };
+                // Special tokens (timestamps, language, end of text) sort after end-of-text.
+                if tok.token_id() >= eot {
+                    continue;
                 }
+                let data = tok.token_data();
+                tokens.push(Token {
+                    bytes: tok.to_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
+                    p: data.p,
+                    // Whisper times are in 10 ms units relative to the window.
+                    t0_ms: data.t0.max(0) as u64 * 10,
+                    t1_ms: data.t1.max(0) as u64 * 10,
+                });
             }
-            let n = n.max(1) as f32;
-            // Whisper timestamps are in 10 ms units relative to the window.
-            let t0 = (seg.start_timestamp().max(0) as u64) * 10;
-            let t1 = (seg.end_timestamp().max(0) as u64) * 10;
-            out.push(RawSegment {
-                start_ms: window.to_source_of(0, t0).unwrap_or(0),
-                end_ms: window.to_source_of(0, t1.min(window.len_ms())).unwrap_or(0),
-                text,
-                avg_token_prob: psum / n,
-                avg_logprob: lpsum / n,
+            let ws = WindowSegment {
+                t0_ms: seg.start_timestamp().max(0) as u64 * 10,
+                t1_ms: seg.end_timestamp().max(0) as u64 * 10,
+                tokens,
                 no_speech_prob: seg.no_speech_probability(),
-            });
+            };
+            out.extend(split(window, &ws));
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Language probabilities for the window last encoded in `state`: one decoder step from
@@ -169,7 +169,8 @@ impl Transcriber for WhisperEngine {
         self.with_state(|state| {
             let mut text = ChannelText { windows: windows.len() as u32, ..Default::default() };
             for (i, w) in windows.iter().enumerate() {
-                self.decode_window(state, w, samples, params, &mut text.segments)?;
+                let segs = self.decode_window(state, w, &[samples], params)?;
+                text.segments.extend(segs.into_iter().map(|(_, s)| s));
                 if i == 0 && self.ctx.is_multilingual() {
                     text.language = Some(self.detect_language(state)?);
                 }
