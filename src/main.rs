@@ -46,6 +46,10 @@ struct TranscribeArgs {
     /// Which stereo channel is the agent: agent-left or agent-right.
     #[arg(long, default_value = "agent-left")]
     layout: Layout,
+    /// How speech is laid into Whisper's 30 s windows: `call` (both channels share windows)
+    /// or `channel` (each channel fills its own).
+    #[arg(long, default_value = "call")]
+    packing: callqa::asr::Packing,
     /// Calls decoded at once.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -112,7 +116,8 @@ fn run_transcribe(args: TranscribeArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let params = DecodeParams { language: args.language, layout: args.layout, ..DecodeParams::default() };
+    let params =
+        DecodeParams { language: args.language, layout: args.layout, packing: args.packing, ..DecodeParams::default() };
     let engine = match WhisperEngine::load(&args.model, args.threads) {
         Ok(e) => e,
         Err(e) => return fail(e),

@@ -32,6 +32,8 @@ pub struct DecodeParams {
     pub window_ms: u64,
     /// Silence put between two speech regions packed into one window.
     pub gap_ms: u64,
+    /// Whether channels share windows.
+    pub packing: Packing,
     /// Candidates sampled when the decoder falls back to a non-zero temperature.
     pub best_of: u32,
     /// Retry a window at higher temperatures when its text is repetitive or improbable.
@@ -52,11 +54,23 @@ impl Default for DecodeParams {
             vad: VadParams::default(),
             window_ms: 30_000,
             gap_ms: 400,
+            packing: Packing::default(),
             best_of: 5,
             temperature_fallback: true,
             no_speech_threshold: 0.6,
             logprob_threshold: -1.0,
             drop_known_hallucinations: true,
+        }
+    }
+}
+
+impl std::str::FromStr for Packing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "call" => Ok(Packing::Call),
+            "channel" => Ok(Packing::Channel),
+            _ => Err(format!("unknown packing {s:?}: use call or channel")),
         }
     }
 }
@@ -95,13 +109,29 @@ pub trait Transcriber: Send + Sync {
         format!("callqa {}", env!("CARGO_PKG_VERSION"))
     }
 
-    /// Transcribes the given speech `regions` of one 16 kHz mono channel.
-    fn transcribe_channel(
-        &self,
-        samples: &[f32],
-        regions: &[Span],
-        params: &DecodeParams,
-    ) -> Result<ChannelText, AsrError>;
+    /// Transcribes the speech regions of a call's 16 kHz mono channels; returns one
+    /// [`ChannelText`] per channel, in order, with times on that channel's timeline.
+    /// Channels without regions are never decoded.
+    fn transcribe(&self, channels: &[ChannelAudio<'_>], params: &DecodeParams) -> Result<Vec<ChannelText>, AsrError>;
+}
+
+/// One channel as an engine receives it: the samples and where the speech is.
+#[derive(Clone, Copy, Debug)]
+pub struct ChannelAudio<'a> {
+    pub samples: &'a [f32],
+    pub regions: &'a [Span],
+}
+
+/// How speech regions are laid into decoder windows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Packing {
+    /// Each channel's regions fill windows of their own.
+    Channel,
+    /// Both channels' regions, which mostly take turns, share windows in call order: fewer
+    /// windows per call, the same text (segments are split back by token times).
+    #[default]
+    Call,
 }
 
 /// Transcribes every channel of a call and merges the segments onto the call's timeline.
@@ -110,20 +140,29 @@ pub fn transcribe_audio(
     audio: &Audio,
     params: &DecodeParams,
 ) -> Result<(Vec<ChannelInfo>, Vec<Segment>), AsrError> {
-    let mut infos = Vec::with_capacity(audio.channels.len());
+    let regions: Vec<Vec<Span>> = audio.channels.iter().map(|ch| vad::speech_regions(&ch.samples, &params.vad)).collect();
+    let inputs: Vec<ChannelAudio<'_>> = audio
+        .channels
+        .iter()
+        .zip(&regions)
+        .map(|(ch, r)| ChannelAudio { samples: &ch.samples, regions: r })
+        .collect();
+    let texts = if regions.iter().all(Vec::is_empty) {
+        vec![ChannelText::default(); inputs.len()]
+    } else {
+        engine.transcribe(&inputs, params)?
+    };
+    if texts.len() != inputs.len() {
+        return Err(AsrError::Decode(format!("engine returned {} channels for {}", texts.len(), inputs.len())));
+    }
+    let mut infos = Vec::with_capacity(inputs.len());
     let mut segments = Vec::new();
-    for ch in &audio.channels {
-        let regions = vad::speech_regions(&ch.samples, &params.vad);
-        let text = if regions.is_empty() {
-            ChannelText::default()
-        } else {
-            engine.transcribe_channel(&ch.samples, &regions, params)?
-        };
+    for ((ch, r), text) in audio.channels.iter().zip(&regions).zip(texts) {
         infos.push(ChannelInfo {
             role: ch.role,
             language: text.language.as_ref().map(|(l, _)| l.clone()),
             language_prob: text.language.as_ref().map(|(_, p)| *p),
-            speech_ms: regions.iter().map(Span::len_ms).sum(),
+            speech_ms: r.iter().map(Span::len_ms).sum(),
             windows: text.windows,
         });
         segments.extend(
@@ -190,23 +229,27 @@ mod tests {
         fn model(&self) -> &ModelRef {
             &self.model
         }
-        fn transcribe_channel(&self, _: &[f32], regions: &[Span], _: &DecodeParams) -> Result<ChannelText, AsrError> {
+        fn transcribe(&self, channels: &[ChannelAudio<'_>], _: &DecodeParams) -> Result<Vec<ChannelText>, AsrError> {
             *self.calls.lock().unwrap() += 1;
-            Ok(ChannelText {
-                segments: regions
-                    .iter()
-                    .map(|r| RawSegment {
-                        start_ms: r.start_ms,
-                        end_ms: r.end_ms,
-                        text: self.text.into(),
-                        avg_token_prob: 0.9,
-                        avg_logprob: -0.1,
-                        no_speech_prob: 0.01,
-                    })
-                    .collect(),
-                language: Some(("zh".into(), 0.97)),
-                windows: 1,
-            })
+            Ok(channels
+                .iter()
+                .map(|c| ChannelText {
+                    segments: c
+                        .regions
+                        .iter()
+                        .map(|r| RawSegment {
+                            start_ms: r.start_ms,
+                            end_ms: r.end_ms,
+                            text: self.text.into(),
+                            avg_token_prob: 0.9,
+                            avg_logprob: -0.1,
+                            no_speech_prob: 0.01,
+                        })
+                        .collect(),
+                    language: Some(("zh".into(), 0.97)),
+                    windows: 1,
+                })
+                .collect())
         }
     }
 

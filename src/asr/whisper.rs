@@ -13,7 +13,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 
 use super::pack::{Window, pack};
 use super::split::{Token, WindowSegment, split};
-use super::{AsrError, ChannelText, DecodeParams, RawSegment, Span, Transcriber};
+use super::{AsrError, ChannelAudio, ChannelText, DecodeParams, Packing, RawSegment, Span, Transcriber};
 use crate::transcript::ModelRef;
 
 /// A loaded whisper.cpp model and a pool of decoder states.
@@ -130,6 +130,12 @@ impl WhisperEngine {
         Ok(out)
     }
 
+    /// Encodes the mel already in `state`, then reads its language.
+    fn detect_language_encoding(&self, state: &mut WhisperState) -> Result<(String, f32), AsrError> {
+        state.encode(0, self.threads).map_err(|e| AsrError::Decode(format!("language detection: {e}")))?;
+        self.detect_language(state)
+    }
+
     /// Language probabilities for the window last encoded in `state`: one decoder step from
     /// the start-of-transcript token, read over the language tokens (what whisper.cpp's
     /// language detection does, without encoding the window a second time).
@@ -163,22 +169,65 @@ impl Transcriber for WhisperEngine {
         format!("callqa {} (whisper.cpp {})", env!("CARGO_PKG_VERSION"), whisper_rs::get_whisper_version())
     }
 
-    fn transcribe_channel(&self, samples: &[f32], regions: &[Span], params: &DecodeParams) -> Result<ChannelText, AsrError> {
-        let tagged: Vec<(usize, Span)> = regions.iter().map(|r| (0, *r)).collect();
-        let windows = pack(&tagged, params.window_ms.clamp(1_000, 30_000), params.gap_ms);
+    fn transcribe(&self, channels: &[ChannelAudio<'_>], params: &DecodeParams) -> Result<Vec<ChannelText>, AsrError> {
+        let sources: Vec<&[f32]> = channels.iter().map(|c| c.samples).collect();
+        let max_ms = params.window_ms.clamp(1_000, 30_000);
+        let tagged = |i: usize| -> Vec<(usize, Span)> { channels[i].regions.iter().map(|r| (i, *r)).collect() };
+        let windows: Vec<Window> = match params.packing {
+            Packing::Channel => (0..channels.len()).flat_map(|i| pack(&tagged(i), max_ms, params.gap_ms)).collect(),
+            Packing::Call => {
+                let all: Vec<(usize, Span)> = (0..channels.len()).flat_map(tagged).collect();
+                pack(&all, max_ms, params.gap_ms)
+            }
+        };
         self.with_state(|state| {
-            let mut text = ChannelText { windows: windows.len() as u32, ..Default::default() };
-            for (i, w) in windows.iter().enumerate() {
-                let segs = self.decode_window(state, w, &[samples], params)?;
-                text.segments.extend(segs.into_iter().map(|(_, s)| s));
-                if i == 0 && self.ctx.is_multilingual() {
-                    text.language = Some(self.detect_language(state)?);
+            let mut out = vec![ChannelText::default(); channels.len()];
+            let multilingual = self.ctx.is_multilingual();
+            let mut want_lang: Vec<bool> = channels.iter().map(|c| multilingual && !c.regions.is_empty()).collect();
+            for w in &windows {
+                for (src, seg) in self.decode_window(state, w, &sources, params)? {
+                    if let Some(t) = out.get_mut(src) {
+                        t.segments.push(seg);
+                    }
+                }
+                let mut present: Vec<usize> = w.pieces().iter().map(|p| p.source).collect();
+                present.sort_unstable();
+                present.dedup();
+                for &s in &present {
+                    out[s].windows += 1;
+                }
+                if present.iter().any(|&s| want_lang[s]) {
+                    // The window is encoded already: a language verdict costs one decoder step.
+                    // It speaks for a channel when the window is that channel's alone, or when it
+                    // is confident enough that neither channel can be speaking something else.
+                    let (lang, p) = self.detect_language(state)?;
+                    if present.len() == 1 || p >= CONFIDENT_LANGUAGE {
+                        for &s in &present {
+                            if want_lang[s] {
+                                out[s].language = Some((lang.clone(), p));
+                                want_lang[s] = false;
+                            }
+                        }
+                    }
                 }
             }
-            Ok(text)
+            // Channels only seen in mixed windows with an unsure verdict: one window of their own.
+            for s in (0..channels.len()).filter(|&s| want_lang[s]) {
+                if let Some(w) = pack(&tagged(s), max_ms, params.gap_ms).first() {
+                    state
+                        .pcm_to_mel(&w.samples(&sources), self.threads)
+                        .map_err(|e| AsrError::Decode(format!("language detection: {e}")))?;
+                    out[s].language = Some(self.detect_language_encoding(state)?);
+                }
+            }
+            Ok(out)
         })
     }
 }
+
+/// A shared window's language verdict at or above this probability is taken for every
+/// channel in it; below, each channel is checked on its own.
+const CONFIDENT_LANGUAGE: f32 = 0.9;
 
 /// whisper.cpp and ggml print model and timing details to stderr; route them away so a
 /// batch's own progress and errors stay readable.
