@@ -136,9 +136,19 @@ mod tests {
         assert_eq!(output_len(1, 44100), 0);
         assert_eq!(output_len(2, 44100), 1); // 0.7256 → 1
         assert_eq!(output_len(11025 * 3 + 7, 11025), 48010); // 48010.16 → 48010
-        for (rate, frames) in [(8000, 12345), (11025, 99999), (22050, 3), (44100, 44101), (48000, 7)] {
+        for (rate, frames) in [
+            (8000, 12345),
+            (11025, 99999),
+            (22050, 3),
+            (44100, 44101),
+            (48000, 7),
+        ] {
             let out = resample(&vec![0.1; frames], rate);
-            assert_eq!(out.len(), output_len(frames, rate), "rate {rate} frames {frames}");
+            assert_eq!(
+                out.len(),
+                output_len(frames, rate),
+                "rate {rate} frames {frames}"
+            );
         }
     }
 
@@ -166,7 +176,9 @@ mod tests {
             let resid: Vec<f32> = mid
                 .iter()
                 .enumerate()
-                .map(|(n, &v)| v - (0.5 * (2.0 * PI * 1000.0 * (n + 800) as f64 / 16000.0).sin()) as f32)
+                .map(|(n, &v)| {
+                    v - (0.5 * (2.0 * PI * 1000.0 * (n + 800) as f64 / 16000.0).sin()) as f32
+                })
                 .collect();
             assert!(rms(&resid) < 0.002, "rate {rate}: residual {}", rms(&resid));
         }
@@ -206,7 +218,10 @@ mod tests {
             let (alias_amp, _) = fit(mid, alias);
             let total = rms(mid);
             // At least 60 dB below the 0.5 input (0.0005), in the alias bin and in total.
-            assert!(alias_amp < 5e-4, "{freq} Hz: alias at {alias} Hz has amplitude {alias_amp}");
+            assert!(
+                alias_amp < 5e-4,
+                "{freq} Hz: alias at {alias} Hz has amplitude {alias_amp}"
+            );
             assert!(total < 5e-4, "{freq} Hz: residual rms {total}");
         }
     }

@@ -47,7 +47,13 @@ fn fmt_body(tag: u16, channels: u16, rate: u32, bits: u16) -> Vec<u8> {
     f
 }
 
-fn fmt_extensible(sub_tag: u16, channels: u16, rate: u32, bits: u16, guid_tail: [u8; 14]) -> Vec<u8> {
+fn fmt_extensible(
+    sub_tag: u16,
+    channels: u16,
+    rate: u32,
+    bits: u16,
+    guid_tail: [u8; 14],
+) -> Vec<u8> {
     let mut f = fmt_body(0xFFFE, channels, rate, bits);
     f.extend_from_slice(&22u16.to_le_bytes()); // cbSize
     f.extend_from_slice(&bits.to_le_bytes()); // valid bits
@@ -75,10 +81,17 @@ fn pcm16_bytes(samples: &[i16]) -> Vec<u8> {
 /// A small valid 16 kHz mono 16-bit file.
 fn small_pcm16() -> Vec<u8> {
     let s: Vec<i16> = (0..64).map(|i| (i * 300 - 9000) as i16).collect();
-    riff(&[chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)), chunk(b"data", &pcm16_bytes(&s))])
+    riff(&[
+        chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)),
+        chunk(b"data", &pcm16_bytes(&s)),
+    ])
 }
 
-fn hound_file(spec: hound::WavSpec, frames: usize, f: impl Fn(&mut hound::WavWriter<&mut Cursor<Vec<u8>>>, usize)) -> Vec<u8> {
+fn hound_file(
+    spec: hound::WavSpec,
+    frames: usize,
+    f: impl Fn(&mut hound::WavWriter<&mut Cursor<Vec<u8>>>, usize),
+) -> Vec<u8> {
     let mut cur = Cursor::new(Vec::new());
     {
         let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
@@ -95,7 +108,11 @@ fn spec(channels: u16, rate: u32, bits: u16, float: bool) -> hound::WavSpec {
         channels,
         sample_rate: rate,
         bits_per_sample: bits,
-        sample_format: if float { hound::SampleFormat::Float } else { hound::SampleFormat::Int },
+        sample_format: if float {
+            hound::SampleFormat::Float
+        } else {
+            hound::SampleFormat::Int
+        },
     }
 }
 
@@ -133,10 +150,19 @@ fn pcm_and_float_written_by_hound() {
             }
         });
         let a = dec(&bytes).unwrap();
-        let want = if float { Codec::Float { bits: 32 } } else { Codec::Pcm { bits } };
+        let want = if float {
+            Codec::Float { bits: 32 }
+        } else {
+            Codec::Pcm { bits }
+        };
         assert_eq!(
             a.source,
-            SourceFormat { codec: want, sample_rate: 16000, channels: 1, frames: 1600 },
+            SourceFormat {
+                codec: want,
+                sample_rate: 16000,
+                channels: 1,
+                frames: 1600
+            },
             "{bits} bits"
         );
         assert_eq!(a.channels.len(), 1);
@@ -145,7 +171,10 @@ fn pcm_and_float_written_by_hound() {
         for (n, &s) in a.channels[0].samples.iter().enumerate() {
             let expect = (wave(n) * scale).round() / (scale + 1.0);
             let expect = if float { wave(n) } else { expect };
-            assert!((s as f64 - expect).abs() <= tol, "{bits} bits, sample {n}: {s} vs {expect}");
+            assert!(
+                (s as f64 - expect).abs() <= tol,
+                "{bits} bits, sample {n}: {s} vs {expect}"
+            );
         }
     }
 }
@@ -153,14 +182,22 @@ fn pcm_and_float_written_by_hound() {
 #[test]
 fn float64_and_extensible_24_in_32() {
     // 64-bit float (hound cannot write it) and 24 valid bits in a 32-bit extensible container.
-    let f64_data: Vec<u8> = (0..100).flat_map(|n| (wave(n) * 0.5).to_le_bytes()).collect();
-    let a = dec(&riff(&[chunk(b"fmt ", &fmt_body(3, 1, 16000, 64)), chunk(b"data", &f64_data)])).unwrap();
+    let f64_data: Vec<u8> = (0..100)
+        .flat_map(|n| (wave(n) * 0.5).to_le_bytes())
+        .collect();
+    let a = dec(&riff(&[
+        chunk(b"fmt ", &fmt_body(3, 1, 16000, 64)),
+        chunk(b"data", &f64_data),
+    ]))
+    .unwrap();
     assert_eq!(a.source.codec, Codec::Float { bits: 64 });
     assert!((a.channels[0].samples[10] as f64 - wave(10) * 0.5).abs() < 1e-7);
 
     let mut fmt = fmt_extensible(1, 1, 16000, 32, GUID_TAIL);
     fmt[18..20].copy_from_slice(&24u16.to_le_bytes()); // valid bits
-    let data: Vec<u8> = (0..100).flat_map(|n| (((wave(n) * 8_388_607.0) as i32) << 8).to_le_bytes()).collect();
+    let data: Vec<u8> = (0..100)
+        .flat_map(|n| (((wave(n) * 8_388_607.0) as i32) << 8).to_le_bytes())
+        .collect();
     let a = dec(&riff(&[chunk(b"fmt ", &fmt), chunk(b"data", &data)])).unwrap();
     assert_eq!(a.source.codec, Codec::Pcm { bits: 32 });
     assert!((a.channels[0].samples[10] as f64 - wave(10)).abs() < 1e-6);
@@ -172,12 +209,18 @@ fn float_out_of_range_is_clamped() {
         .iter()
         .flat_map(|v| v.to_le_bytes())
         .collect();
-    let a = dec(&riff(&[chunk(b"fmt ", &fmt_body(3, 1, 16000, 32)), chunk(b"data", &data)])).unwrap();
+    let a = dec(&riff(&[
+        chunk(b"fmt ", &fmt_body(3, 1, 16000, 32)),
+        chunk(b"data", &data),
+    ]))
+    .unwrap();
     assert_eq!(a.channels[0].samples, vec![1.0, -1.0, 0.0, 1.0, 0.25]);
 }
 
 fn read_fixture(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio/codec").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/audio/codec")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -186,7 +229,11 @@ fn assert_matches_sox(coded: &str, reference: &str, codec: Codec, channels: u16)
     let coded_bytes = read_fixture(coded);
     let ref_bytes = read_fixture(reference);
     let (w, ours) = raw(&coded_bytes);
-    assert_eq!((w.codec, w.channels, w.sample_rate), (codec, channels, 8000), "{coded}");
+    assert_eq!(
+        (w.codec, w.channels, w.sample_rate),
+        (codec, channels, 8000),
+        "{coded}"
+    );
     // Read sox's PCM with hound, an implementation independent of ours.
     let mut r = hound::WavReader::new(Cursor::new(&ref_bytes)).unwrap();
     let theirs: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
@@ -200,14 +247,34 @@ fn assert_matches_sox(coded: &str, reference: &str, codec: Codec, channels: u16)
 
 #[test]
 fn g711_all_code_words_match_sox() {
-    assert_matches_sox("ulaw_all_codes.wav", "ulaw_all_codes.s16.wav", Codec::MuLaw, 1);
-    assert_matches_sox("alaw_all_codes.wav", "alaw_all_codes.s16.wav", Codec::ALaw, 1);
+    assert_matches_sox(
+        "ulaw_all_codes.wav",
+        "ulaw_all_codes.s16.wav",
+        Codec::MuLaw,
+        1,
+    );
+    assert_matches_sox(
+        "alaw_all_codes.wav",
+        "alaw_all_codes.s16.wav",
+        Codec::ALaw,
+        1,
+    );
 }
 
 #[test]
 fn g711_stereo_sine_matches_sox() {
-    assert_matches_sox("ulaw_sine_stereo.wav", "ulaw_sine_stereo.s16.wav", Codec::MuLaw, 2);
-    assert_matches_sox("alaw_sine_stereo.wav", "alaw_sine_stereo.s16.wav", Codec::ALaw, 2);
+    assert_matches_sox(
+        "ulaw_sine_stereo.wav",
+        "ulaw_sine_stereo.s16.wav",
+        Codec::MuLaw,
+        2,
+    );
+    assert_matches_sox(
+        "alaw_sine_stereo.wav",
+        "alaw_sine_stereo.s16.wav",
+        Codec::ALaw,
+        2,
+    );
     // Through the whole pipeline: 2000 frames at 8 kHz → 4000 samples at 16 kHz per role.
     let a = dec(&read_fixture("ulaw_sine_stereo.wav")).unwrap();
     assert_eq!(a.source.frames, 2000);
@@ -219,7 +286,10 @@ fn g711_stereo_sine_matches_sox() {
 
 #[test]
 fn g711_inside_extensible() {
-    for (file, tag, codec) in [("ulaw_all_codes.wav", 7u16, Codec::MuLaw), ("alaw_all_codes.wav", 6, Codec::ALaw)] {
+    for (file, tag, codec) in [
+        ("ulaw_all_codes.wav", 7u16, Codec::MuLaw),
+        ("alaw_all_codes.wav", 6, Codec::ALaw),
+    ] {
         let plain = read_fixture(file);
         let (_, want) = raw(&plain);
         let codes: Vec<u8> = (0..=255).collect();
@@ -241,13 +311,23 @@ fn stereo_roles_follow_layout() {
         w.write_sample((wave(n) * 20000.0) as i16).unwrap();
         w.write_sample(0i16).unwrap();
     });
-    let energy = |a: &Audio, r: Role| a.channel(r).unwrap().samples.iter().map(|s| s * s).sum::<f32>();
+    let energy = |a: &Audio, r: Role| {
+        a.channel(r)
+            .unwrap()
+            .samples
+            .iter()
+            .map(|s| s * s)
+            .sum::<f32>()
+    };
     let left = decode(&bytes, Path::new(ORIGIN), Layout::AgentLeft).unwrap();
     assert!(energy(&left, Role::Agent) > 100.0 && energy(&left, Role::Customer) == 0.0);
     let right = decode(&bytes, Path::new(ORIGIN), Layout::AgentRight).unwrap();
     assert!(energy(&right, Role::Customer) > 100.0 && energy(&right, Role::Agent) == 0.0);
     for a in [&left, &right] {
-        assert_eq!(a.channels.iter().map(|c| c.role).collect::<Vec<_>>(), [Role::Agent, Role::Customer]);
+        assert_eq!(
+            a.channels.iter().map(|c| c.role).collect::<Vec<_>>(),
+            [Role::Agent, Role::Customer]
+        );
         assert_eq!(a.source.channels, 2);
         assert_eq!(a.channels[0].samples.len(), 1600);
     }
@@ -283,17 +363,27 @@ fn skips_other_chunks_and_handles_odd_padding() {
     ]);
     let a = dec(&good).unwrap();
     assert_eq!(a.source.frames, 3);
-    assert_eq!(a.channels[0].samples, vec![100.0 / 32768.0, -200.0 / 32768.0, 300.0 / 32768.0]);
+    assert_eq!(
+        a.channels[0].samples,
+        vec![100.0 / 32768.0, -200.0 / 32768.0, 300.0 / 32768.0]
+    );
 
     // A writer that forgot the pad byte after an odd chunk.
     let mut junk = b"junk".to_vec();
     junk.extend_from_slice(&3u32.to_le_bytes());
     junk.extend_from_slice(b"xyz");
-    let unpadded = riff(&[chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)), junk, chunk(b"data", &pcm16_bytes(&samples))]);
+    let unpadded = riff(&[
+        chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)),
+        junk,
+        chunk(b"data", &pcm16_bytes(&samples)),
+    ]);
     assert_eq!(dec(&unpadded).unwrap().source.frames, 3);
 
     // fmt after data is legal RIFF.
-    let late_fmt = riff(&[chunk(b"data", &pcm16_bytes(&samples)), chunk(b"fmt ", &fmt_body(1, 1, 16000, 16))]);
+    let late_fmt = riff(&[
+        chunk(b"data", &pcm16_bytes(&samples)),
+        chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)),
+    ]);
     assert_eq!(dec(&late_fmt).unwrap().source.frames, 3);
 
     // Trailing bytes after the data chunk and a wrong RIFF size are ignored.
@@ -309,7 +399,7 @@ fn data_longer_than_file_keeps_whole_frames() {
     let mut f = riff(&[chunk(b"fmt ", &fmt_body(1, 1, 16000, 16))]);
     f.extend_from_slice(b"data");
     f.extend_from_slice(&32000u32.to_le_bytes());
-    f.extend_from_slice(&vec![0x11; 101]);
+    f.extend_from_slice(&[0x11; 101]);
     let a = dec(&f).unwrap();
     assert_eq!(a.source.frames, 50);
     assert_eq!(a.channels[0].samples.len(), 50);
@@ -334,12 +424,18 @@ fn load_reads_files_and_names_them() {
     let e = load(&missing, Layout::default()).unwrap_err();
     assert_eq!(e.path(), missing);
     assert!(matches!(e.kind(), AudioErrorKind::Io(_)), "{e}");
-    assert!(e.to_string().contains("missing.wav: cannot read file"), "{e}");
+    assert!(
+        e.to_string().contains("missing.wav: cannot read file"),
+        "{e}"
+    );
 
     let bad = dir.path().join("notes.wav");
     std::fs::write(&bad, "customer called about refund\n").unwrap();
     let e = load(&bad, Layout::default()).unwrap_err();
-    assert_eq!(e.to_string(), format!("{}: not a WAV file (no RIFF/WAVE header)", bad.display()));
+    assert_eq!(
+        e.to_string(),
+        format!("{}: not a WAV file (no RIFF/WAVE header)", bad.display())
+    );
 }
 
 // ---- rejections -------------------------------------------------------------------------
@@ -351,17 +447,32 @@ fn empty_file() {
 
 #[test]
 fn not_wav() {
-    assert!(matches!(kind(b"hello, this is a text file\n"), AudioErrorKind::NotWav));
+    assert!(matches!(
+        kind(b"hello, this is a text file\n"),
+        AudioErrorKind::NotWav
+    ));
     // MP3 with an ID3 tag, and a bare MPEG frame header.
-    assert!(matches!(kind(b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x64"), AudioErrorKind::NotWav));
-    assert!(matches!(kind(&[0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), AudioErrorKind::NotWav));
+    assert!(matches!(
+        kind(b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x64"),
+        AudioErrorKind::NotWav
+    ));
+    assert!(matches!(
+        kind(&[0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        AudioErrorKind::NotWav
+    ));
     // RIFF, but AVI.
-    assert!(matches!(kind(b"RIFF\x10\x00\x00\x00AVI LIST\x00\x00\x00\x00"), AudioErrorKind::NotWav));
+    assert!(matches!(
+        kind(b"RIFF\x10\x00\x00\x00AVI LIST\x00\x00\x00\x00"),
+        AudioErrorKind::NotWav
+    ));
     // Short non-WAV bytes are not "truncated WAV".
     assert!(matches!(kind(b"RIF"), AudioErrorKind::Truncated { .. }));
     assert!(matches!(kind(b"RIX"), AudioErrorKind::NotWav));
     assert!(matches!(kind(b"RIFF\0\0\0\0WAX"), AudioErrorKind::NotWav));
-    assert!(matches!(kind(b"RF64\xff\xff\xff\xffWAVE"), AudioErrorKind::BadHeader(_)));
+    assert!(matches!(
+        kind(b"RF64\xff\xff\xff\xffWAVE"),
+        AudioErrorKind::BadHeader(_)
+    ));
 }
 
 #[test]
@@ -382,7 +493,10 @@ fn truncated_in_header() {
     assert!(matches!(e, AudioErrorKind::Truncated { .. }), "{e:?}");
     assert!(e.to_string().contains("data chunk"), "{e}");
     // fmt and a LIST chunk, and no data chunk at all.
-    let no_data = riff(&[chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)), chunk(b"LIST", b"INFO")]);
+    let no_data = riff(&[
+        chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)),
+        chunk(b"LIST", b"INFO"),
+    ]);
     assert!(matches!(kind(&no_data), AudioErrorKind::Truncated { .. }));
     // Data but no fmt.
     let no_fmt = riff(&[chunk(b"data", &[0; 8])]);
@@ -391,26 +505,49 @@ fn truncated_in_header() {
 
 #[test]
 fn zero_length_data() {
-    let f = riff(&[chunk(b"fmt ", &fmt_body(1, 2, 8000, 16)), chunk(b"data", &[])]);
+    let f = riff(&[
+        chunk(b"fmt ", &fmt_body(1, 2, 8000, 16)),
+        chunk(b"data", &[]),
+    ]);
     assert!(matches!(kind(&f), AudioErrorKind::EmptyData));
     assert_eq!(kind(&f).to_string(), "data chunk is empty (no audio)");
 }
 
 #[test]
 fn unsupported_codecs() {
-    for (tag, name) in [(0x31u16, "GSM 6.10"), (0x55, "MP3"), (0x02, "MS ADPCM"), (0x1234, "unknown")] {
-        let f = riff(&[chunk(b"fmt ", &fmt_body(tag, 1, 8000, 8)), chunk(b"data", &[0; 64])]);
+    for (tag, name) in [
+        (0x31u16, "GSM 6.10"),
+        (0x55, "MP3"),
+        (0x02, "MS ADPCM"),
+        (0x1234, "unknown"),
+    ] {
+        let f = riff(&[
+            chunk(b"fmt ", &fmt_body(tag, 1, 8000, 8)),
+            chunk(b"data", &[0; 64]),
+        ]);
         let e = kind(&f);
-        assert!(matches!(e, AudioErrorKind::UnsupportedCodec { format_tag } if format_tag == tag), "{e:?}");
+        assert!(
+            matches!(e, AudioErrorKind::UnsupportedCodec { format_tag } if format_tag == tag),
+            "{e:?}"
+        );
         assert!(e.to_string().contains(name), "{e}");
     }
     // MP3 inside extensible reports the inner tag.
-    let f = riff(&[chunk(b"fmt ", &fmt_extensible(0x55, 1, 8000, 16, GUID_TAIL)), chunk(b"data", &[0; 64])]);
-    assert!(matches!(kind(&f), AudioErrorKind::UnsupportedCodec { format_tag: 0x55 }));
+    let f = riff(&[
+        chunk(b"fmt ", &fmt_extensible(0x55, 1, 8000, 16, GUID_TAIL)),
+        chunk(b"data", &[0; 64]),
+    ]);
+    assert!(matches!(
+        kind(&f),
+        AudioErrorKind::UnsupportedCodec { format_tag: 0x55 }
+    ));
     // An unknown subformat GUID.
     let mut tail = GUID_TAIL;
     tail[13] = 0;
-    let f = riff(&[chunk(b"fmt ", &fmt_extensible(1, 1, 8000, 16, tail)), chunk(b"data", &[0; 64])]);
+    let f = riff(&[
+        chunk(b"fmt ", &fmt_extensible(1, 1, 8000, 16, tail)),
+        chunk(b"data", &[0; 64]),
+    ]);
     assert!(matches!(kind(&f), AudioErrorKind::BadHeader(_)));
 }
 
@@ -422,26 +559,49 @@ fn too_many_channels() {
         }
     });
     assert!(matches!(kind(&bytes), AudioErrorKind::TooManyChannels(3)));
-    let f = riff(&[chunk(b"fmt ", &fmt_body(7, 6, 8000, 8)), chunk(b"data", &[0; 60])]);
+    let f = riff(&[
+        chunk(b"fmt ", &fmt_body(7, 6, 8000, 8)),
+        chunk(b"data", &[0; 60]),
+    ]);
     let e = kind(&f);
     assert!(matches!(e, AudioErrorKind::TooManyChannels(6)));
-    assert_eq!(e.to_string(), "6 channels; only mono and stereo calls are supported");
+    assert_eq!(
+        e.to_string(),
+        "6 channels; only mono and stereo calls are supported"
+    );
 }
 
 #[test]
 fn unsupported_bits_rates_and_bad_headers() {
     let data = chunk(b"data", &[0; 64]);
-    for (tag, bits) in [(1u16, 0u16), (1, 40), (1, 64), (3, 16), (3, 24), (7, 16), (6, 4)] {
+    for (tag, bits) in [
+        (1u16, 0u16),
+        (1, 40),
+        (1, 64),
+        (3, 16),
+        (3, 24),
+        (7, 16),
+        (6, 4),
+    ] {
         let f = riff(&[chunk(b"fmt ", &fmt_body(tag, 1, 8000, bits)), data.clone()]);
-        assert!(matches!(kind(&f), AudioErrorKind::UnsupportedBits(b) if b == bits), "tag {tag} bits {bits}");
+        assert!(
+            matches!(kind(&f), AudioErrorKind::UnsupportedBits(b) if b == bits),
+            "tag {tag} bits {bits}"
+        );
     }
     for rate in [0u32, 999, 1_000_000] {
         let f = riff(&[chunk(b"fmt ", &fmt_body(1, 1, rate, 16)), data.clone()]);
-        assert!(matches!(kind(&f), AudioErrorKind::UnsupportedRate(r) if r == rate), "{rate}");
+        assert!(
+            matches!(kind(&f), AudioErrorKind::UnsupportedRate(r) if r == rate),
+            "{rate}"
+        );
     }
     let zero_ch = riff(&[chunk(b"fmt ", &fmt_body(1, 0, 8000, 16)), data.clone()]);
     assert!(matches!(kind(&zero_ch), AudioErrorKind::BadHeader(_)));
-    let short_fmt = riff(&[chunk(b"fmt ", &fmt_body(1, 1, 8000, 16)[..14]), data.clone()]);
+    let short_fmt = riff(&[
+        chunk(b"fmt ", &fmt_body(1, 1, 8000, 16)[..14]),
+        data.clone(),
+    ]);
     assert!(matches!(kind(&short_fmt), AudioErrorKind::BadHeader(_)));
     let mut bad_align = fmt_body(1, 2, 8000, 16);
     bad_align[12..14].copy_from_slice(&3u16.to_le_bytes());
@@ -477,18 +637,32 @@ fn names_and_serde() {
     assert_eq!(Role::Agent.to_string(), "agent");
     assert_eq!(Role::Customer.to_string(), "customer");
     assert_eq!(Role::Mixed.to_string(), "mixed");
-    assert_eq!(serde_json::to_string(&Role::Customer).unwrap(), "\"customer\"");
+    assert_eq!(
+        serde_json::to_string(&Role::Customer).unwrap(),
+        "\"customer\""
+    );
     for l in [Layout::AgentLeft, Layout::AgentRight] {
         assert_eq!(l.to_string().parse::<Layout>().unwrap(), l);
         assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{l}\""));
     }
     assert_eq!(Layout::default(), Layout::AgentLeft);
     assert!("left".parse::<Layout>().is_err());
-    let s = SourceFormat { codec: Codec::Pcm { bits: 16 }, sample_rate: 8000, channels: 2, frames: 8000 };
+    let s = SourceFormat {
+        codec: Codec::Pcm { bits: 16 },
+        sample_rate: 8000,
+        channels: 2,
+        frames: 8000,
+    };
     let j = serde_json::to_string(&s).unwrap();
-    assert_eq!(j, r#"{"codec":{"codec":"pcm","bits":16},"sample_rate":8000,"channels":2,"frames":8000}"#);
+    assert_eq!(
+        j,
+        r#"{"codec":{"codec":"pcm","bits":16},"sample_rate":8000,"channels":2,"frames":8000}"#
+    );
     assert_eq!(serde_json::from_str::<SourceFormat>(&j).unwrap(), s);
-    assert_eq!(serde_json::to_string(&Codec::MuLaw).unwrap(), r#"{"codec":"mu_law"}"#);
+    assert_eq!(
+        serde_json::to_string(&Codec::MuLaw).unwrap(),
+        r#"{"codec":"mu_law"}"#
+    );
     assert_eq!(s.duration_ms(), 1000);
 }
 
@@ -504,7 +678,10 @@ fn ten_minute_call_is_fast() {
         let v = (0.3 * (2.0 * PI * 300.0 * n as f64 / 8000.0).sin() * 127.0) as i8 as u8;
         data.extend_from_slice(&[v, v ^ 0x55]);
     }
-    let f = riff(&[chunk(b"fmt ", &fmt_body(7, 2, 8000, 8)), chunk(b"data", &data)]);
+    let f = riff(&[
+        chunk(b"fmt ", &fmt_body(7, 2, 8000, 8)),
+        chunk(b"data", &data),
+    ]);
     let t = std::time::Instant::now();
     let a = dec(&f).unwrap();
     let took = t.elapsed();

@@ -109,7 +109,8 @@ pub fn parse(bytes: &[u8]) -> Result<Wav<'_>, AudioErrorKind> {
         return Err(AudioErrorKind::NotWav);
     }
     if bytes.len() < 12 {
-        let wave_prefix_ok = bytes.len() <= 8 || bytes[8..].iter().zip(b"WAVE").all(|(a, b)| a == b);
+        let wave_prefix_ok =
+            bytes.len() <= 8 || bytes[8..].iter().zip(b"WAVE").all(|(a, b)| a == b);
         if !wave_prefix_ok {
             return Err(AudioErrorKind::NotWav);
         }
@@ -170,7 +171,7 @@ pub fn parse(bytes: &[u8]) -> Result<Wav<'_>, AudioErrorKind> {
         // Next chunk: bodies are padded to even length. Some writers forget the pad byte;
         // accept the unpadded position when only it holds a plausible chunk id.
         let mut next = body.saturating_add(size);
-        if size % 2 == 1 {
+        if !size.is_multiple_of(2) {
             let padded = next.saturating_add(1);
             let at = |p: usize| bytes.get(p..p.saturating_add(4)).is_some_and(is_chunk_id);
             if at(padded) || !at(next) {
@@ -247,10 +248,18 @@ fn parse_fmt(f: &[u8]) -> Result<Fmt, AudioErrorKind> {
             // samples are left-justified and decode the same at the container width.
             let mut bytes = (bits as usize).div_ceil(8);
             let per_channel = block_align / channels as usize;
-            if block_align % channels as usize == 0 && per_channel > bytes && per_channel <= 4 {
+            if block_align.is_multiple_of(channels as usize)
+                && per_channel > bytes
+                && per_channel <= 4
+            {
                 bytes = per_channel;
             }
-            (Codec::Pcm { bits: bytes as u16 * 8 }, bytes)
+            (
+                Codec::Pcm {
+                    bits: bytes as u16 * 8,
+                },
+                bytes,
+            )
         }
         WAVE_FORMAT_IEEE_FLOAT => match bits {
             32 => (Codec::Float { bits }, 4),
@@ -261,7 +270,11 @@ fn parse_fmt(f: &[u8]) -> Result<Fmt, AudioErrorKind> {
             if bits != 8 {
                 return Err(AudioErrorKind::UnsupportedBits(bits));
             }
-            let codec = if tag == WAVE_FORMAT_MULAW { Codec::MuLaw } else { Codec::ALaw };
+            let codec = if tag == WAVE_FORMAT_MULAW {
+                Codec::MuLaw
+            } else {
+                Codec::ALaw
+            };
             (codec, 1)
         }
         _ => return Err(AudioErrorKind::UnsupportedCodec { format_tag: tag }),
@@ -287,44 +300,55 @@ fn parse_fmt(f: &[u8]) -> Result<Fmt, AudioErrorKind> {
 /// Decodes the interleaved payload into one `Vec<f32>` per channel, in file order, scaled to
 /// [-1, 1]. Float samples are clamped and NaN becomes 0 so later stages can trust the range.
 pub fn deinterleave(wav: &Wav<'_>) -> Vec<Vec<f32>> {
-    let channels = wav.channels as usize;
-    let frames = wav.frames();
-    let mut out: Vec<Vec<f32>> = (0..channels).map(|_| Vec::with_capacity(frames)).collect();
     let width = wav.sample_bytes;
-    let frame_bytes = width * channels;
-    // One monomorphic loop per codec keeps the per-sample work branch-free.
-    fn run(out: &mut [Vec<f32>], data: &[u8], width: usize, frame: usize, f: impl Fn(&[u8]) -> f32) {
-        for fr in data.chunks_exact(frame) {
-            for (ch, s) in out.iter_mut().zip(fr.chunks_exact(width)) {
-                ch.push(f(s));
-            }
-        }
+    let frame_bytes = width * wav.channels as usize;
+    // One pass per channel over exact-size iterators: `collect` then writes into a
+    // preallocated vector with no per-sample capacity checks, and each codec gets its own
+    // monomorphic loop.
+    fn run(
+        data: &[u8],
+        frame: usize,
+        channels: usize,
+        width: usize,
+        f: impl Fn(&[u8]) -> f32,
+    ) -> Vec<Vec<f32>> {
+        (0..channels)
+            .map(|ch| {
+                let at = ch * width;
+                data.chunks_exact(frame)
+                    .map(|fr| f(&fr[at..at + width]))
+                    .collect()
+            })
+            .collect()
     }
     fn clean(x: f64) -> f32 {
-        if x.is_nan() { 0.0 } else { x.clamp(-1.0, 1.0) as f32 }
-    }
-    let d = wav.data;
-    match (wav.codec, width) {
-        (Codec::MuLaw, _) => run(&mut out, d, 1, frame_bytes, |s| ULAW_TABLE[s[0] as usize]),
-        (Codec::ALaw, _) => run(&mut out, d, 1, frame_bytes, |s| ALAW_TABLE[s[0] as usize]),
-        (Codec::Pcm { .. }, 1) => {
-            run(&mut out, d, 1, frame_bytes, |s| (s[0] as f32 - 128.0) / 128.0)
+        if x.is_nan() {
+            0.0
+        } else {
+            x.clamp(-1.0, 1.0) as f32
         }
-        (Codec::Pcm { .. }, 2) => run(&mut out, d, 2, frame_bytes, |s| {
+    }
+    let (d, fb, ch) = (wav.data, frame_bytes, wav.channels as usize);
+    match (wav.codec, width) {
+        (Codec::MuLaw, _) => run(d, fb, ch, 1, |s| ULAW_TABLE[s[0] as usize]),
+        (Codec::ALaw, _) => run(d, fb, ch, 1, |s| ALAW_TABLE[s[0] as usize]),
+        (Codec::Pcm { .. }, 1) => run(d, fb, ch, 1, |s| (s[0] as f32 - 128.0) / 128.0),
+        (Codec::Pcm { .. }, 2) => run(d, fb, ch, 2, |s| {
             i16::from_le_bytes([s[0], s[1]]) as f32 / 32_768.0
         }),
-        (Codec::Pcm { .. }, 3) => run(&mut out, d, 3, frame_bytes, |s| {
+        (Codec::Pcm { .. }, 3) => run(d, fb, ch, 3, |s| {
             (i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8) as f32 / 8_388_608.0
         }),
-        (Codec::Pcm { .. }, _) => run(&mut out, d, 4, frame_bytes, |s| {
+        (Codec::Pcm { .. }, _) => run(d, fb, ch, 4, |s| {
             (i32::from_le_bytes([s[0], s[1], s[2], s[3]]) as f64 / 2_147_483_648.0) as f32
         }),
-        (Codec::Float { .. }, 4) => run(&mut out, d, 4, frame_bytes, |s| {
+        (Codec::Float { .. }, 4) => run(d, fb, ch, 4, |s| {
             clean(f32::from_le_bytes([s[0], s[1], s[2], s[3]]) as f64)
         }),
-        (Codec::Float { .. }, _) => run(&mut out, d, 8, frame_bytes, |s| {
-            clean(f64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))
+        (Codec::Float { .. }, _) => run(d, fb, ch, 8, |s| {
+            clean(f64::from_le_bytes([
+                s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
+            ]))
         }),
     }
-    out
 }
