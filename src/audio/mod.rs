@@ -4,13 +4,13 @@
 //! ([`SourceFormat`]) and one [`Channel`] per speaker, each 16 kHz mono in [-1, 1].
 //!
 //! Approach, and why:
-//! - The RIFF/WAVE container is parsed by our own small parser ([`wav`]) for every codec:
+//! - The RIFF/WAVE container is parsed by our own small parser (module `wav`) for every codec:
 //!   `hound` cannot read G.711 (format tags 6 and 7), and owning the parser gives one place
 //!   for the truncation policy (see the `wav` module docs) and a typed reason for every
 //!   rejection. `hound` serves as an independent writer in the tests.
-//! - G.711 is expanded through compile-time tables from the ITU-T formulas ([`g711`]),
+//! - G.711 is expanded through compile-time tables from the ITU-T formulas (module `g711`),
 //!   verified code word by code word against sox.
-//! - Resampling uses rubato's FFT resampler ([`resample`]): exact rational ratios, a long
+//! - Resampling uses rubato's FFT resampler (module `resample`): exact rational ratios, a long
 //!   windowed-sinc anti-aliasing filter, delay compensated, output length
 //!   `round(frames * 16000 / rate)`.
 //! - Stereo is a two-party recording: the [`Layout`] says which side is the agent. Mono is a
