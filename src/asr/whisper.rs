@@ -97,9 +97,21 @@ impl WhisperEngine {
         params: &DecodeParams,
     ) -> Result<Vec<(usize, RawSegment)>, AsrError> {
         let pcm = window.samples(sources);
+        let started = std::time::Instant::now();
         state
             .full(self.full_params(params)?, &pcm)
             .map_err(|e| AsrError::Decode(format!("whisper_full: {e}")))?;
+        if std::env::var_os("CALLQA_TRACE").is_some() {
+            let n_tok: i32 = state.as_iter().map(|s| s.n_tokens()).sum();
+            eprintln!(
+                "trace: window {} ms ({} ms speech, {} pieces): whisper_full {} ms, {} segments, {n_tok} tokens",
+                window.len_ms(),
+                window.speech_ms(),
+                window.pieces().len(),
+                started.elapsed().as_millis(),
+                state.full_n_segments()
+            );
+        }
         let eot = self.ctx.token_eot();
         let mut out = Vec::new();
         for seg in state.as_iter() {
