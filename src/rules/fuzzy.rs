@@ -8,7 +8,7 @@
 //! | phrase vs text character              | cost |
 //! |---------------------------------------|------|
 //! | same character                        | 0    |
-//! | same toneless pinyin (homophone)      | 0.25 |
+//! | same toneless pinyin (homophone)      | 0.2  |
 //! | near pinyin (zh/z, ch/c, sh/s, -ng/-n, l/n) | 0.5 |
 //! | anything else, a missing or extra one | 1    |
 //!
@@ -64,7 +64,7 @@ fn substitution(a: Syllable, b: Syllable) -> f32 {
         return 0.0;
     }
     match (a.pinyin, b.pinyin) {
-        (Some(x), Some(y)) if x == y => 0.25,
+        (Some(x), Some(y)) if x == y => 0.2,
         (Some(x), Some(y)) if near(x, y) => 0.5,
         _ => 1.0,
     }
@@ -159,11 +159,11 @@ mod tests {
 
     #[test]
     fn homophones_match_with_a_score() {
-        assert_eq!(f("再见", "好的在见", 0.8), vec![("在见".to_owned(), 0.875)]);
+        assert_eq!(f("再见", "好的在见", 0.8), vec![("在见".to_owned(), 0.9)]);
         let hits = f("这事不归我管", "这是不归我管的", 0.8);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].0, "这是不归我管");
-        assert!((hits[0].1 - (1.0 - 0.25 / 6.0)).abs() < 1e-6);
+        assert!((hits[0].1 - (1.0 - 0.2 / 6.0)).abs() < 1e-6);
     }
 
     #[test]
@@ -193,6 +193,6 @@ mod tests {
     fn digits_read_as_numerals() {
         assert_eq!(syllables("1")[0].pinyin(), Some("yi"));
         // 一 normalises to 1 on both sides; 衣 (yi) is a homophone of it.
-        assert_eq!(f("1下", "衣下", 0.8), vec![("衣下".to_owned(), 0.875)]);
+        assert_eq!(f("1下", "衣下", 0.8), vec![("衣下".to_owned(), 0.9)]);
     }
 }

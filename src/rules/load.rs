@@ -20,7 +20,7 @@ use super::{
 };
 
 /// Default `min_similarity` of a fuzzy rule.
-pub const DEFAULT_MIN_SIMILARITY: f32 = 0.85;
+pub const DEFAULT_MIN_SIMILARITY: f32 = 0.9;
 
 /// One problem in a pack, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
