@@ -16,13 +16,19 @@
 //! `min_similarity`. Exact matches (cost 0) are left to the Aho-Corasick pass, so every fuzzy
 //! hit really differs from the phrase and says by how much.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use pinyin::ToPinyin;
 
-/// One character with its toneless pinyin (`None` for characters without a reading).
+/// One character with its toneless pinyin, as interned ids (0: no reading).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Syllable {
     ch: char,
-    pinyin: Option<&'static str>,
+    /// Toneless pinyin id.
+    pinyin: u16,
+    /// Id of the pinyin with near confusions folded (zh→z, ch→c, sh→s, l→n, -ng→-n).
+    folded: u16,
 }
 
 impl Syllable {
@@ -30,20 +36,68 @@ impl Syllable {
         self.ch
     }
 
+    /// The toneless pinyin, if the character has a reading.
     pub fn pinyin(&self) -> Option<&'static str> {
-        self.pinyin
+        (self.pinyin != 0).then(|| table().names[self.pinyin as usize])
     }
+
+    /// Id of the folded reading, for prefiltering; 0 when the character has no reading.
+    pub fn folded(&self) -> u16 {
+        self.folded
+    }
+}
+
+/// Readings of every CJK character, computed once: looking pinyin up and folding it per
+/// character per utterance would dominate the scan.
+struct Table {
+    /// (pinyin id, folded id) for U+3400 + i.
+    cjk: Vec<(u16, u16)>,
+    digits: [(u16, u16); 10],
+    names: Vec<&'static str>,
+}
+
+const CJK_START: u32 = 0x3400;
+const CJK_END: u32 = 0xA000;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut names: Vec<&'static str> = vec![""];
+        let mut ids: HashMap<&'static str, u16> = HashMap::new();
+        let mut folded_ids: HashMap<String, u16> = HashMap::new();
+        let mut intern = |py: &'static str| -> (u16, u16) {
+            let id = *ids.entry(py).or_insert_with(|| {
+                names.push(py);
+                (names.len() - 1) as u16
+            });
+            let next = folded_ids.len() as u16 + 1;
+            let f = *folded_ids.entry(fold(py)).or_insert(next);
+            (id, f)
+        };
+        let cjk = (CJK_START..CJK_END)
+            .map(|u| {
+                char::from_u32(u).and_then(|c| c.to_pinyin()).map_or((0, 0), |p| intern(p.plain()))
+            })
+            .collect();
+        let mut digits = [(0, 0); 10];
+        for (d, py) in DIGITS.iter().enumerate() {
+            digits[d] = intern(py);
+        }
+        Table { cjk, digits, names }
+    })
 }
 
 /// The syllables of (normalised) text, one per character. Digits read as their numerals.
 pub fn syllables(text: &str) -> Vec<Syllable> {
+    let t = table();
     text.chars()
         .map(|ch| {
-            let pinyin = match ch {
-                '0'..='9' => Some(DIGITS[ch as usize - '0' as usize]),
-                _ => ch.to_pinyin().map(|p| p.plain()),
+            let (pinyin, folded) = match ch {
+                '0'..='9' => t.digits[ch as usize - '0' as usize],
+                _ if (CJK_START..CJK_END).contains(&(ch as u32)) => t.cjk[(ch as u32 - CJK_START) as usize],
+                _ => (0, 0),
             };
-            Syllable { ch, pinyin }
+            Syllable { ch, pinyin, folded }
         })
         .collect()
 }
@@ -61,30 +115,67 @@ pub struct FuzzyHit {
 /// Cost of reading phrase character `a` as text character `b`.
 fn substitution(a: Syllable, b: Syllable) -> f32 {
     if a.ch == b.ch {
-        return 0.0;
-    }
-    match (a.pinyin, b.pinyin) {
-        (Some(x), Some(y)) if x == y => 0.2,
-        (Some(x), Some(y)) if near(x, y) => 0.5,
-        _ => 1.0,
+        0.0
+    } else if a.pinyin != 0 && a.pinyin == b.pinyin {
+        0.2
+    } else if a.folded != 0 && a.folded == b.folded {
+        0.5
+    } else {
+        1.0
     }
 }
 
-/// Whether two syllables differ only by a confusion common in Mandarin ASR and southern
-/// accents: retroflex vs dental initials, -ng vs -n finals, l vs n.
-fn near(x: &str, y: &str) -> bool {
-    fn fold(s: &str) -> String {
-        let s = s.strip_prefix("zh").map(|r| format!("z{r}"))
-            .or_else(|| s.strip_prefix("ch").map(|r| format!("c{r}")))
-            .or_else(|| s.strip_prefix("sh").map(|r| format!("s{r}")))
-            .or_else(|| s.strip_prefix('l').map(|r| format!("n{r}")))
-            .unwrap_or_else(|| s.to_owned());
-        match s.strip_suffix("ng") {
-            Some(r) => format!("{r}n"),
-            None => s,
-        }
+/// Folds the confusions common in Mandarin ASR and southern accents: retroflex vs dental
+/// initials, -ng vs -n finals, l vs n.
+fn fold(s: &str) -> String {
+    let s = s
+        .strip_prefix("zh")
+        .map(|r| format!("z{r}"))
+        .or_else(|| s.strip_prefix("ch").map(|r| format!("c{r}")))
+        .or_else(|| s.strip_prefix("sh").map(|r| format!("s{r}")))
+        .or_else(|| s.strip_prefix('l').map(|r| format!("n{r}")))
+        .unwrap_or_else(|| s.to_owned());
+    match s.strip_suffix("ng") {
+        Some(r) => format!("{r}n"),
+        None => s,
     }
+}
+
+#[cfg(test)]
+fn near(x: &str, y: &str) -> bool {
     fold(x) == fold(y)
+}
+
+/// The folded readings present in a text, as a bit set: a phrase whose syllables are mostly
+/// absent cannot match, and is skipped without running the dynamic programme.
+#[derive(Clone, Debug, Default)]
+pub struct ReadingSet([u64; 16]);
+
+impl ReadingSet {
+    pub fn of(text: &[Syllable]) -> ReadingSet {
+        let mut s = ReadingSet::default();
+        for x in text {
+            let f = x.folded as usize;
+            if f < 1024 {
+                s.0[f / 64] |= 1 << (f % 64);
+            }
+        }
+        s
+    }
+
+    /// Whether `syl` may match something in the text (always true for unreadable characters).
+    fn may_have(&self, syl: &Syllable) -> bool {
+        let f = syl.folded as usize;
+        f == 0 || f >= 1024 || self.0[f / 64] & (1 << (f % 64)) != 0
+    }
+
+    /// Whether `phrase` could reach `min_similarity` in the text: each phrase character
+    /// with no reading-alike in the text costs at least 1.
+    pub fn may_match(&self, phrase: &[Syllable], min_similarity: f32) -> bool {
+        let bound = (1.0 - min_similarity) * phrase.len() as f32 + 1e-4;
+        let absent = phrase.iter().filter(|p| !self.may_have(p)).count();
+        absent as f32 <= bound
+    }
 }
 
 /// Finds `phrase` in `text` with similarity ≥ `min_similarity`, excluding exact occurrences.
@@ -187,6 +278,19 @@ mod tests {
         assert_eq!(f("再见", "再来", 0.5), vec![("再来".to_owned(), 0.5)]);
         assert!(f("", "再见", 0.5).is_empty());
         assert!(f("再见", "", 0.5).is_empty());
+    }
+
+    #[test]
+    fn prefilter_never_rejects_a_real_match() {
+        let phrase = syllables("这事不归我管");
+        for (text, expect) in [("这是不归我管", true), ("你好请问有什么可以帮您", false), ("这事不归", true)] {
+            let t = syllables(text);
+            let may = ReadingSet::of(&t).may_match(&phrase, 0.5);
+            assert_eq!(may, expect, "{text}");
+            if !may {
+                assert!(find(&phrase, &t, 0.5).is_empty());
+            }
+        }
     }
 
     #[test]

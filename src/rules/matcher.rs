@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::fuzzy::{self, Syllable};
+use super::fuzzy::{self, ReadingSet, Syllable};
 use super::normalize::Normalized;
 use super::{Rule, Slot};
 
@@ -128,13 +128,20 @@ impl Matcher {
                 }
             }
         }
-        let mut syllables: Option<Vec<Syllable>> = None;
+        let mut syllables: Option<(Vec<Syllable>, ReadingSet)> = None;
         for f in &self.fuzzy {
             if !eligible[f.rule] {
                 continue;
             }
-            let text_syl = syllables.get_or_insert_with(|| fuzzy::syllables(text.as_str()));
+            let (text_syl, readings) = syllables.get_or_insert_with(|| {
+                let s = fuzzy::syllables(text.as_str());
+                let r = ReadingSet::of(&s);
+                (s, r)
+            });
             for (slot, phrase) in &f.phrases {
+                if !readings.may_match(phrase, f.min_similarity) {
+                    continue;
+                }
                 for h in fuzzy::find(phrase, text_syl, f.min_similarity) {
                     out.push(Occurrence {
                         rule: f.rule,
