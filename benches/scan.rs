@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use callqa::asr::DecodeParams;
 use callqa::audio::{Codec, Role, SourceFormat};
-use callqa::rules::normalize::normalize;
+use callqa::rules::normalize::normalize_text;
 use callqa::rules::{Kind, Lexical, Pack, Phrase, RoleFilter, Rule, Severity};
 use callqa::scan::Scanner;
 use callqa::transcript::{AudioRef, ChannelInfo, ModelRef, Segment, TRANSCRIPT_VERSION, Transcript};
@@ -134,7 +134,7 @@ fn naive(calls: &[Transcript], phrases: &[String]) -> usize {
     let mut hits = 0;
     for t in calls {
         for s in &t.segments {
-            let n = normalize(&s.text);
+            let n = normalize_text(&s.text);
             let text = n.as_str();
             for p in phrases {
                 let mut from = 0;

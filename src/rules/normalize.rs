@@ -21,9 +21,13 @@ use std::sync::OnceLock;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Normalized {
     text: String,
-    /// Byte offset in `text` of each normalised character, plus one past the end.
+    /// Length of `text` in characters.
+    chars: usize,
+    /// Byte offset in `text` of each normalised character, plus one past the end; empty
+    /// when made by [`normalize_text`].
     char_bytes: Vec<u32>,
-    /// For each normalised character, the byte range of the source it came from.
+    /// For each normalised character, the byte range of the source it came from; empty when
+    /// made by [`normalize_text`].
     origin: Vec<(u32, u32)>,
     /// The simplified source, when conversion changed anything; else `None` (the input is the source).
     simplified: Option<String>,
@@ -37,21 +41,28 @@ impl Normalized {
 
     /// Its length in characters.
     pub fn len_chars(&self) -> usize {
-        self.origin.len()
+        self.chars
     }
 
     /// The normalised characters `chars`.
     pub fn slice(&self, chars: Range<usize>) -> &str {
+        if self.char_bytes.is_empty() {
+            let byte = |c: usize| self.text.char_indices().nth(c).map_or(self.text.len(), |(b, _)| b);
+            return &self.text[byte(chars.start)..byte(chars.end)];
+        }
         &self.text[self.char_bytes[chars.start] as usize..self.char_bytes[chars.end] as usize]
     }
 
     /// Character index of a byte offset in the normalised text (a char boundary).
     pub fn char_index(&self, byte: usize) -> usize {
+        if self.char_bytes.is_empty() {
+            return self.text[..byte].chars().count();
+        }
         self.char_bytes.partition_point(|&b| (b as usize) < byte)
     }
 
     /// The source text that normalised characters `chars` came from. `original` is the string
-    /// given to [`normalize`].
+    /// given to [`normalize`]; text made by [`normalize_text`] has no map and gives "".
     pub fn source<'a>(&'a self, original: &'a str, chars: Range<usize>) -> &'a str {
         let src = self.simplified.as_deref().unwrap_or(original);
         if chars.start >= chars.end || chars.end > self.origin.len() {
@@ -61,8 +72,18 @@ impl Normalized {
     }
 }
 
-/// Normalises `s` (see the module docs).
+/// Normalises `s` (see the module docs), keeping the map back to the source.
 pub fn normalize(s: &str) -> Normalized {
+    normalize_with(s, true)
+}
+
+/// Normalises `s` without the map back to the source: the scan's hot path, which only needs
+/// the map for the few utterances that yield findings and normalises those again.
+pub fn normalize_text(s: &str) -> Normalized {
+    normalize_with(s, false)
+}
+
+fn normalize_with(s: &str, map: bool) -> Normalized {
     let simplified = if needs_simplifying(s) {
         let t = crate::asr::zh::to_simplified(s);
         (t != s).then_some(t)
@@ -70,15 +91,22 @@ pub fn normalize(s: &str) -> Normalized {
         None
     };
     let src = simplified.as_deref().unwrap_or(s);
+    let cap = if map { src.len() / 3 + 1 } else { 0 };
     let mut out = Normalized {
         text: String::with_capacity(src.len()),
-        char_bytes: Vec::with_capacity(src.len() / 3 + 1),
-        origin: Vec::with_capacity(src.len() / 3 + 1),
+        chars: 0,
+        char_bytes: Vec::with_capacity(cap),
+        origin: Vec::with_capacity(cap),
         simplified: None,
     };
     let mut iter = src.char_indices().peekable();
     while let Some((at, c)) = iter.next() {
         let end = at + c.len_utf8();
+        // Fast path: a common ideograph that is not a numeral is kept as is.
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
+            out.push(c, at, end, map);
+            continue;
+        }
         let c = fold(c);
         if numeral_digit(c).is_some() || c == '十' {
             // A run of Chinese numerals: collect it, then write its digits.
@@ -92,24 +120,29 @@ pub fn normalize(s: &str) -> Normalized {
                     break;
                 }
             }
-            write_numerals(&run, &mut out);
+            write_numerals(&run, &mut out, map);
             continue;
         }
         if c.is_whitespace() || is_punctuation(c) {
             continue;
         }
-        out.push(c, at, end);
+        out.push(c, at, end, map);
     }
-    out.char_bytes.push(out.text.len() as u32);
+    if map {
+        out.char_bytes.push(out.text.len() as u32);
+    }
     out.simplified = simplified;
     out
 }
 
 impl Normalized {
-    fn push(&mut self, c: char, from: usize, to: usize) {
-        self.char_bytes.push(self.text.len() as u32);
+    fn push(&mut self, c: char, from: usize, to: usize, map: bool) {
+        if map {
+            self.char_bytes.push(self.text.len() as u32);
+            self.origin.push((from as u32, to as u32));
+        }
         self.text.push(c);
-        self.origin.push((from as u32, to as u32));
+        self.chars += 1;
     }
 }
 
@@ -153,21 +186,21 @@ fn numeral_digit(c: char) -> Option<u8> {
 
 /// Writes a run of numerals as digits: each digit as itself, 十 by position (十五 → 15,
 /// 二十 → 20, 二十五 → 25, 十 → 10).
-fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized) {
+fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized, map: bool) {
     for (i, &(c, from, to)) in run.iter().enumerate() {
         if let Some(d) = numeral_digit(c) {
-            out.push((b'0' + d) as char, from, to);
+            out.push((b'0' + d) as char, from, to, map);
             continue;
         }
         let before = i > 0 && numeral_digit(run[i - 1].0).is_some();
         let after = run.get(i + 1).is_some_and(|n| numeral_digit(n.0).is_some());
         match (before, after) {
             (true, true) => {}
-            (true, false) => out.push('0', from, to),
-            (false, true) => out.push('1', from, to),
+            (true, false) => out.push('0', from, to, map),
+            (false, true) => out.push('1', from, to, map),
             (false, false) => {
-                out.push('1', from, to);
-                out.push('0', from, to);
+                out.push('1', from, to, map);
+                out.push('0', from, to, map);
             }
         }
     }
@@ -175,12 +208,10 @@ fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized) {
 
 /// Whether OpenCC would change any character of `s`.
 fn needs_simplifying(s: &str) -> bool {
+    let table = traditional_table();
     s.chars().any(|c| {
-        let u = c as u32;
-        (0x3400..0x3400 + TABLE_LEN as u32).contains(&u) && {
-            let i = (u - 0x3400) as usize;
-            traditional_table()[i / 64] & (1 << (i % 64)) != 0
-        }
+        let i = (c as u32).wrapping_sub(0x3400) as usize;
+        i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
     })
 }
 
@@ -260,6 +291,18 @@ mod tests {
         let trad = "這事不歸我管";
         let tn = normalize(trad);
         assert_eq!(tn.source(trad, 0..2), "这事");
+    }
+
+    #[test]
+    fn text_only_form_agrees() {
+        for s in ["喂，你好！二十五号", "這事不歸我管", "ＡＢＣ　1２3", ""] {
+            let (full, lite) = (normalize(s), normalize_text(s));
+            assert_eq!(full.as_str(), lite.as_str());
+            assert_eq!(full.len_chars(), lite.len_chars());
+            assert_eq!(full.char_index(full.as_str().len()), lite.char_index(lite.as_str().len()));
+        }
+        let lite = normalize_text("你好25号");
+        assert_eq!(lite.slice(2..4), "25");
     }
 
     #[test]

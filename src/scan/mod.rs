@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
-use crate::rules::normalize::{Normalized, normalize};
+use crate::rules::normalize::{Normalized, normalize, normalize_text};
 use crate::rules::{Kind, Lexical, Metric, Pack, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
@@ -117,7 +117,7 @@ impl Scanner {
         let rules = self.pack.rules();
         let segs = &t.segments;
         let duration = call_duration(t);
-        let norms: Vec<Normalized> = segs.iter().map(|s| normalize(&s.text)).collect();
+        let norms: Vec<Normalized> = segs.iter().map(|s| normalize_text(&s.text)).collect();
         // Rank of each segment among those each role filter admits, and their totals.
         let filters = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
         let mut totals = [0usize; 3];
@@ -236,7 +236,10 @@ impl Scanner {
 
     fn hit_finding(&self, t: &Transcript, norms: &[Normalized], rule: &Rule, h: &Hit) -> Finding {
         let seg = &t.segments[h.utterance];
-        let norm = &norms[h.utterance];
+        // The scan kept only the normalised text; the map back to the words is made here,
+        // for the few utterances with findings.
+        let norm = &normalize(&seg.text);
+        debug_assert_eq!(norm.as_str(), norms[h.utterance].as_str());
         let mut f = self.finding(t, rule, seg.start_ms, seg.end_ms, Some(h.utterance), String::new());
         f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), seg.start_ms, h.utterance + 1, h.start);
         f.matched_text = norm.source(&seg.text, h.start..h.end).to_owned();
