@@ -333,7 +333,7 @@ impl Scanner {
                         c.role != a.role && c.role != Role::Mixed && c.start_ms < a.start_ms && c.end_ms > a.start_ms
                     });
                     if let Some((ci, c)) = other {
-                        let overlap = a.end_ms.min(c.end_ms) - a.start_ms;
+                        let overlap = a.end_ms.min(c.end_ms).saturating_sub(a.start_ms);
                         if overlap > *min_overlap_ms {
                             let mut f = self.finding(
                                 t,

@@ -247,3 +247,16 @@ fn finding_ids_are_stable_and_carry_the_pack_version() {
     assert_eq!(a[0].pack_version, "v1");
     assert_eq!(a[0].id, finding_id("c1", "r", "v1", 100, 1, 0));
 }
+
+#[test]
+fn odd_transcripts_do_not_panic() {
+    let s = scanner("metric", "overtalk", "agent", "metric = \"overtalk\"\nmin_overlap_ms = 0");
+    // An agent segment ending before it starts, inside customer speech: no overlap counted.
+    let t = call(&[("c", 0, 3000, "嗯"), ("a", 2000, 1000, "好")]);
+    assert!(s.scan(&t).is_empty());
+    let dead = scanner("metric", "silence", "any", "metric = \"dead_air\"\nmax_ms = 1");
+    assert!(dead.scan(&call(&[])).is_empty());
+    let req = scanner("required", "closing", "agent", "any = [\"再见\"]\nwindow = { last = 2, unit = \"utterances\" }");
+    let f = req.scan(&call(&[("c", 0, 0, "")]));
+    assert_eq!((f.len(), f[0].start_ms, f[0].end_ms), (1, 0, 0));
+}
