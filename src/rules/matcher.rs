@@ -156,3 +156,67 @@ impl Matcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::normalize::normalize;
+    use crate::rules::{Fuzzy, Kind, Lexical, Phrase, RoleFilter, Severity};
+
+    fn rule(phrases: &[&str], unless: &[&str], fuzzy: bool) -> Rule {
+        Rule {
+            id: "r".into(),
+            name: "规则".into(),
+            category: "forbidden".into(),
+            kind: Kind::Forbidden,
+            severity: Severity::Minor,
+            points: 2,
+            role: RoleFilter::Agent,
+            lexical: Some(Lexical::Any(phrases.iter().map(|p| Phrase::new(p)).collect())),
+            unless: unless.iter().map(|p| Phrase::new(p)).collect(),
+            window: None,
+            min_count: 1,
+            fuzzy: fuzzy.then_some(Fuzzy { min_similarity: 0.9 }),
+            metric: None,
+            file: "t.toml".into(),
+            line: 1,
+        }
+    }
+
+    fn find(m: &Matcher, text: &str, eligible: &[bool]) -> Vec<(usize, Slot, usize, usize, MatchMode)> {
+        let mut out = Vec::new();
+        m.find(&normalize(text), eligible, &mut out);
+        out.iter().map(|o| (o.rule, o.slot, o.start, o.end, o.mode)).collect()
+    }
+
+    #[test]
+    fn one_automaton_reports_overlaps_for_every_rule_using_a_phrase() {
+        let rules = [rule(&["不知道", "我不知道"], &[], false), rule(&["不知道"], &["知不知道"], false)];
+        let m = Matcher::new(&rules).unwrap();
+        let mut got = find(&m, "我，不知道", &[true, true]);
+        got.sort_by_key(|g| (g.0, g.2));
+        assert_eq!(
+            got,
+            vec![
+                (0, Slot::Any, 0, 4, MatchMode::Exact),
+                (0, Slot::Any, 1, 4, MatchMode::Exact),
+                (1, Slot::Any, 1, 4, MatchMode::Exact),
+            ]
+        );
+        // Ineligible rules get nothing; exclusions are reported in their own slot.
+        assert_eq!(find(&m, "你知不知道", &[false, true]), vec![(1, Slot::Unless, 1, 5, MatchMode::Exact), (1, Slot::Any, 2, 5, MatchMode::Exact)]);
+    }
+
+    #[test]
+    fn fuzzy_pass_only_for_fuzzy_rules() {
+        let rules = [rule(&["再见"], &[], true), rule(&["再见"], &[], false)];
+        let m = Matcher::new(&rules).unwrap();
+        assert_eq!(find(&m, "好的在见", &[true, true]), vec![(0, Slot::Any, 2, 4, MatchMode::Fuzzy)]);
+    }
+
+    #[test]
+    fn a_pack_without_phrases_matches_nothing() {
+        let m = Matcher::new(&[]).unwrap();
+        assert!(find(&m, "你好", &[]).is_empty());
+    }
+}
