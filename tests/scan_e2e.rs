@@ -74,8 +74,8 @@ fn scan_matches_the_golden_findings() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let expected_dir = root().join("fixtures/transcripts/expected");
     if std::env::var_os("CALLQA_BLESS").is_some() {
-        for (name, json) in findings_in(out.path()) {
-            std::fs::write(expected_dir.join(name), serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+        for (name, _) in findings_in(out.path()) {
+            std::fs::copy(out.path().join(&name), expected_dir.join(&name)).unwrap();
         }
     }
     let got = findings_in(out.path());
