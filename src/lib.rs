@@ -2,7 +2,7 @@
 //!
 //! The pipeline reads like the folder layout:
 //! ingest ([`audio`]) → transcribe ([`asr`], model weights in [`model`]) → [`transcript`] files.
-//! Rules, scoring and reports come in later stages. Each stage takes and returns plain
+//! → [`rules`] (rule packs) and [`scan`] (findings). Scoring and reports come in later stages. Each stage takes and returns plain
 //! serialisable structs so that it can run, be cached and be tested on its own.
 
 pub mod asr;
@@ -10,5 +10,7 @@ pub mod audio;
 pub mod eval;
 pub mod fsutil;
 pub mod model;
+pub mod rules;
+pub mod scan;
 pub mod transcribe;
 pub mod transcript;

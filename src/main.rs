@@ -27,6 +27,37 @@ enum Command {
     /// Manage Whisper model files.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Work with rule packs.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Scan transcripts with a rule pack into per-call findings JSON (no re-transcribing).
+    Scan(ScanArgs),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Validate a rule pack and report every problem with file and line.
+    Check {
+        /// The pack directory.
+        #[arg(default_value = "rules/zh-cn")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Transcript files, or directories whose *.json transcripts are taken.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The rule pack directory.
+    #[arg(long, default_value = "rules/zh-cn")]
+    rules: PathBuf,
+    /// Directory for the findings (<call id>.findings.json); created if missing.
+    #[arg(long)]
+    out: PathBuf,
+    /// Calls scanned at once.
+    #[arg(long, default_value_t = default_threads())]
+    jobs: usize,
 }
 
 #[derive(clap::Args)]
@@ -103,7 +134,72 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(e),
         },
+        Command::Rules(RulesCommand::Check { dir }) => run_rules_check(&dir),
+        Command::Scan(args) => run_scan(args),
     }
+}
+
+/// Loads a pack, printing each problem; `None` when there were any.
+fn load_pack(dir: &std::path::Path) -> Option<callqa::rules::Pack> {
+    match callqa::rules::load_pack(dir) {
+        Ok(p) => Some(p),
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("callqa: {} problem(s) in the rule pack {}", problems.len(), dir.display());
+            None
+        }
+    }
+}
+
+fn run_rules_check(dir: &std::path::Path) -> ExitCode {
+    match load_pack(dir) {
+        Some(pack) => {
+            println!("{}: pack {} version {}, {} rules, ok", dir.display(), pack.name(), pack.version(), pack.rules().len());
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::from(1),
+    }
+}
+
+fn run_scan(args: ScanArgs) -> ExitCode {
+    let Some(pack) = load_pack(&args.rules) else { return ExitCode::from(2) };
+    let scanner = match callqa::scan::Scanner::new(pack) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: {e}", args.rules.display())),
+    };
+    let files = match callqa::scan::collect_transcripts(&args.inputs) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(format!("{}: {e}", args.out.display()));
+    }
+    let started = Instant::now();
+    let outcomes = callqa::scan::scan_files(&scanner, &files, &args.out, args.jobs, &|o| {
+        if let callqa::scan::ScanOutcome::Failed { error, .. } = o {
+            eprintln!("FAILED {error}");
+        }
+    });
+    let failed = outcomes.iter().filter(|o| matches!(o, callqa::scan::ScanOutcome::Failed { .. })).count();
+    let findings: usize = outcomes
+        .iter()
+        .map(|o| match o {
+            callqa::scan::ScanOutcome::Done { findings, .. } => *findings,
+            _ => 0,
+        })
+        .sum();
+    eprintln!(
+        "{} calls: {} scanned, {failed} failed; {findings} findings with pack {} {} in {:.2} s; findings in {}",
+        outcomes.len(),
+        outcomes.len() - failed,
+        scanner.pack().name(),
+        scanner.pack().version(),
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {

@@ -1,0 +1,324 @@
+//! Rule packs: the QA rule language, loaded from TOML files that inspectors edit.
+//!
+//! A pack is a directory: `pack.toml` names it and gives its version, every other `*.toml`
+//! file holds `[[rule]]` tables (see `rules/README.md` for the language). Loading is two steps,
+//! so that `callqa rules check` can report *every* problem with its file and line:
+//! serde reads each file into loosely typed, span-carrying structs ([`load`]), then one
+//! validation pass turns them into the typed [`Rule`]s below or into a list of [`Problem`]s.
+//!
+//! Phrases are normalised when the pack loads ([`normalize`]) exactly as transcripts are when
+//! they are scanned, so traditional/simplified, width, punctuation and numeral differences
+//! never decide a match. All phrases of a pack go into one Aho-Corasick automaton
+//! ([`matcher`]); rules that opt in also match on toneless pinyin ([`fuzzy`]) to survive
+//! Whisper's homophone errors.
+
+pub mod fuzzy;
+pub mod load;
+pub mod matcher;
+pub mod normalize;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::Role;
+
+pub use load::{Problem, load_pack};
+
+/// Version of the rule language this build reads (`format` in `pack.toml`).
+pub const RULE_FORMAT: u32 = 1;
+
+/// The categories a rule may have without the pack declaring more in `pack.toml`.
+pub const KNOWN_CATEGORIES: &[&str] = &[
+    "greeting",
+    "closing",
+    "politeness",
+    "forbidden",
+    "confirmation",
+    "silence",
+    "overtalk",
+    "speech_rate",
+    "language",
+    "hangup",
+];
+
+/// How serious a violation is. The one place severities are defined: the rubric file
+/// (another stage) will map them to points; until then [`Severity::default_points`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// 轻度违规.
+    Minor,
+    /// 中度违规.
+    Medium,
+    /// 重度违规.
+    Severe,
+    /// 直接辞退: fails the period whatever the points.
+    Fatal,
+}
+
+impl Severity {
+    /// Every severity, mildest first.
+    pub const ALL: [Severity; 4] = [Severity::Minor, Severity::Medium, Severity::Severe, Severity::Fatal];
+
+    /// The name used in rule files and findings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Minor => "minor",
+            Severity::Medium => "medium",
+            Severity::Severe => "severe",
+            Severity::Fatal => "fatal",
+        }
+    }
+
+    /// Parses a name from a rule file.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    /// Points deducted per occurrence when a rule sets no `points` (manual 001 篇四). Fatal
+    /// deducts nothing: it fails the period outright, which scoring decides.
+    pub fn default_points(self) -> u32 {
+        match self {
+            Severity::Minor => 2,
+            Severity::Medium => 10,
+            Severity::Severe => 20,
+            Severity::Fatal => 0,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a rule asks of a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Must be said: one finding when it is not.
+    Required,
+    /// Must not be said: one finding per occurrence.
+    Forbidden,
+    /// A measured quantity out of bounds (latency, dead air, speaking rate…).
+    Metric,
+}
+
+impl Kind {
+    fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "required" => Some(Kind::Required),
+            "forbidden" => Some(Kind::Forbidden),
+            "metric" => Some(Kind::Metric),
+            _ => None,
+        }
+    }
+}
+
+/// Whose speech a rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleFilter {
+    Agent,
+    Customer,
+    Any,
+}
+
+impl RoleFilter {
+    fn parse(s: &str) -> Option<RoleFilter> {
+        match s {
+            "agent" => Some(RoleFilter::Agent),
+            "customer" => Some(RoleFilter::Customer),
+            "any" => Some(RoleFilter::Any),
+            _ => None,
+        }
+    }
+
+    /// Whether speech by `role` is looked at. A `mixed` (mono) segment cannot be attributed,
+    /// so it counts for every role: a mono call is checked rather than silently passed.
+    pub fn matches(self, role: Role) -> bool {
+        match (self, role) {
+            (RoleFilter::Any, _) | (_, Role::Mixed) => true,
+            (RoleFilter::Agent, Role::Agent) | (RoleFilter::Customer, Role::Customer) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Where in the call a lexical rule looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// Utterances starting within the first N ms of the call.
+    FirstMs(u64),
+    /// Utterances ending within the last N ms of the call.
+    LastMs(u64),
+    /// The first N utterances of the rule's role.
+    FirstUtterances(usize),
+    /// The last N utterances of the rule's role.
+    LastUtterances(usize),
+}
+
+/// A phrase as written in the rule file and as normalised for matching.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phrase {
+    written: String,
+    normalized: String,
+}
+
+impl Phrase {
+    /// Normalises `written` the same way transcripts are.
+    pub fn new(written: &str) -> Phrase {
+        Phrase { written: written.to_owned(), normalized: normalize::normalize(written).as_str().to_owned() }
+    }
+
+    /// The phrase as the rule file has it.
+    pub fn written(&self) -> &str {
+        &self.written
+    }
+
+    /// The phrase as matched.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+/// Proximity: a phrase of `a` within `within` characters of a phrase of `b`, either order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Near {
+    pub a: Vec<Phrase>,
+    pub b: Vec<Phrase>,
+    /// Largest gap in normalised characters between the two phrases.
+    pub within: usize,
+}
+
+/// What a lexical rule looks for inside one utterance. Exactly one of the three is used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lexical {
+    /// Any phrase of the list; every occurrence is a hit.
+    Any(Vec<Phrase>),
+    /// Every group present in the same utterance; each group is a list of alternatives
+    /// (`"您好|早上好"` in the file). One hit per utterance.
+    All(Vec<Vec<Phrase>>),
+    /// Two phrases close together.
+    Near(Near),
+}
+
+impl Lexical {
+    /// Every phrase slot of the condition, in a fixed order (see [`Slot`]).
+    pub fn slots(&self) -> Vec<(Slot, &[Phrase])> {
+        match self {
+            Lexical::Any(p) => vec![(Slot::Any, p.as_slice())],
+            Lexical::All(groups) => groups.iter().enumerate().map(|(i, g)| (Slot::All(i as u16), g.as_slice())).collect(),
+            Lexical::Near(n) => vec![(Slot::NearA, n.a.as_slice()), (Slot::NearB, n.b.as_slice())],
+        }
+    }
+}
+
+/// Which list of a rule a phrase belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    Any,
+    All(u16),
+    NearA,
+    NearB,
+    Unless,
+}
+
+/// Fuzzy matching on toneless pinyin (see [`fuzzy`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fuzzy {
+    /// Lowest similarity (1 − cost / phrase length) accepted.
+    pub min_similarity: f32,
+}
+
+/// The measured checks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Metric {
+    /// The role's first utterance containing a greeting phrase starts later than `max_ms`.
+    GreetingLatency { max_ms: u64 },
+    /// Nobody speaks for longer than `max_ms` between two utterances.
+    DeadAir { max_ms: u64 },
+    /// Characters per minute of the role's speech outside `min_cpm..=max_cpm`; calls with less
+    /// than `min_speech_ms` of the role's speech are not judged.
+    SpeechRate { min_cpm: u32, max_cpm: u32, min_speech_ms: u64 },
+    /// The role starts speaking while the other side speaks, overlapping by more than `min_overlap_ms`.
+    Overtalk { min_overlap_ms: u64 },
+    /// The role's channel language is not one of `languages` (with at least `min_prob` confidence).
+    Language { languages: Vec<String>, min_prob: f32 },
+}
+
+impl Metric {
+    /// The name used in rule files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Metric::GreetingLatency { .. } => "greeting_latency",
+            Metric::DeadAir { .. } => "dead_air",
+            Metric::SpeechRate { .. } => "speech_rate",
+            Metric::Overtalk { .. } => "overtalk",
+            Metric::Language { .. } => "language",
+        }
+    }
+}
+
+/// One validated rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    /// Chinese name shown to inspectors.
+    pub name: String,
+    pub category: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    /// Points per occurrence: the file's `points`, or the severity's default.
+    pub points: u32,
+    pub role: RoleFilter,
+    /// The phrases, for lexical rules and for `greeting_latency`.
+    pub lexical: Option<Lexical>,
+    /// A hit does not count when its utterance contains one of these.
+    pub unless: Vec<Phrase>,
+    pub window: Option<Window>,
+    /// Hits needed: a required rule is met, a forbidden rule fires, from this many on.
+    pub min_count: u32,
+    pub fuzzy: Option<Fuzzy>,
+    pub metric: Option<Metric>,
+    /// Where the rule is defined, for messages.
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// A loaded, validated pack.
+#[derive(Clone, Debug)]
+pub struct Pack {
+    name: String,
+    version: String,
+    dir: PathBuf,
+    rules: Vec<Rule>,
+}
+
+impl Pack {
+    /// Builds a pack from rules already validated (tests and benchmarks build packs in code).
+    pub fn new(name: &str, version: &str, dir: &Path, rules: Vec<Rule>) -> Pack {
+        Pack { name: name.to_owned(), version: version.to_owned(), dir: dir.to_owned(), rules }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The pack's own version (`version` in `pack.toml`), recorded in every finding.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The enabled rules, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+}

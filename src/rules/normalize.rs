@@ -1,0 +1,314 @@
+//! The text normaliser, applied identically to rule phrases and to transcript utterances.
+//!
+//! Whisper's output for the same words varies in ways that must not decide a match: mixed
+//! traditional and simplified characters, full- and half-width forms, punctuation and spaces
+//! placed anywhere, and numbers as Chinese numerals or digits. Normalising maps all of these to
+//! one form: simplified characters (through [`crate::asr::zh::to_simplified`]), half width,
+//! ASCII lower case, no punctuation or white space, and Chinese numerals as digits
+//! (`二十五` → `25`; 百/千/万 are left as they are).
+//!
+//! OpenCC conversion is by far the slowest step, and transcripts are already simplified, so it
+//! runs only on text holding a character OpenCC would change; those characters are found once,
+//! lazily, by asking OpenCC about each CJK code point.
+//!
+//! Every normalised character remembers the byte range of the source it came from, so a match
+//! can be shown as the words actually spoken.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Normalised text with a map back to its source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Normalized {
+    text: String,
+    /// Length of `text` in characters.
+    chars: usize,
+    /// Byte offset in `text` of each normalised character, plus one past the end; empty
+    /// when made by [`normalize_text`].
+    char_bytes: Vec<u32>,
+    /// For each normalised character, the byte range of the source it came from; empty when
+    /// made by [`normalize_text`].
+    origin: Vec<(u32, u32)>,
+    /// The simplified source, when conversion changed anything; else `None` (the input is the source).
+    simplified: Option<String>,
+}
+
+impl Normalized {
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Its length in characters.
+    pub fn len_chars(&self) -> usize {
+        self.chars
+    }
+
+    /// The normalised characters `chars`.
+    pub fn slice(&self, chars: Range<usize>) -> &str {
+        if self.char_bytes.is_empty() {
+            let byte = |c: usize| self.text.char_indices().nth(c).map_or(self.text.len(), |(b, _)| b);
+            return &self.text[byte(chars.start)..byte(chars.end)];
+        }
+        &self.text[self.char_bytes[chars.start] as usize..self.char_bytes[chars.end] as usize]
+    }
+
+    /// Character index of a byte offset in the normalised text (a char boundary).
+    pub fn char_index(&self, byte: usize) -> usize {
+        if self.char_bytes.is_empty() {
+            return self.text[..byte].chars().count();
+        }
+        self.char_bytes.partition_point(|&b| (b as usize) < byte)
+    }
+
+    /// The source text that normalised characters `chars` came from. `original` is the string
+    /// given to [`normalize`]; text made by [`normalize_text`] has no map and gives "".
+    pub fn source<'a>(&'a self, original: &'a str, chars: Range<usize>) -> &'a str {
+        let src = self.simplified.as_deref().unwrap_or(original);
+        if chars.start >= chars.end || chars.end > self.origin.len() {
+            return "";
+        }
+        &src[self.origin[chars.start].0 as usize..self.origin[chars.end - 1].1 as usize]
+    }
+}
+
+/// Normalises `s` (see the module docs), keeping the map back to the source.
+pub fn normalize(s: &str) -> Normalized {
+    normalize_with(s, true)
+}
+
+/// Normalises `s` without the map back to the source: the scan's hot path, which only needs
+/// the map for the few utterances that yield findings and normalises those again.
+pub fn normalize_text(s: &str) -> Normalized {
+    normalize_with(s, false)
+}
+
+fn normalize_with(s: &str, map: bool) -> Normalized {
+    let simplified = if needs_simplifying(s) {
+        let t = crate::asr::zh::to_simplified(s);
+        (t != s).then_some(t)
+    } else {
+        None
+    };
+    let src = simplified.as_deref().unwrap_or(s);
+    let cap = if map { src.len() / 3 + 1 } else { 0 };
+    let mut out = Normalized {
+        text: String::with_capacity(src.len()),
+        chars: 0,
+        char_bytes: Vec::with_capacity(cap),
+        origin: Vec::with_capacity(cap),
+        simplified: None,
+    };
+    let mut iter = src.char_indices().peekable();
+    while let Some((at, c)) = iter.next() {
+        let end = at + c.len_utf8();
+        // Fast path: a common ideograph that is not a numeral is kept as is.
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
+            out.push(c, at, end, map);
+            continue;
+        }
+        let c = fold(c);
+        if numeral_digit(c).is_some() || c == '十' {
+            // A run of Chinese numerals: collect it, then write its digits.
+            let mut run: Vec<(char, usize, usize)> = vec![(c, at, end)];
+            while let Some(&(a2, c2)) = iter.peek() {
+                let c2f = fold(c2);
+                if numeral_digit(c2f).is_some() || c2f == '十' {
+                    run.push((c2f, a2, a2 + c2.len_utf8()));
+                    iter.next();
+                } else {
+                    break;
+                }
+            }
+            write_numerals(&run, &mut out, map);
+            continue;
+        }
+        if c.is_whitespace() || is_punctuation(c) {
+            continue;
+        }
+        out.push(c, at, end, map);
+    }
+    if map {
+        out.char_bytes.push(out.text.len() as u32);
+    }
+    out.simplified = simplified;
+    out
+}
+
+impl Normalized {
+    fn push(&mut self, c: char, from: usize, to: usize, map: bool) {
+        if map {
+            self.char_bytes.push(self.text.len() as u32);
+            self.origin.push((from as u32, to as u32));
+        }
+        self.text.push(c);
+        self.chars += 1;
+    }
+}
+
+/// Full width to half width, ASCII upper to lower case.
+fn fold(c: char) -> char {
+    let c = match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    };
+    c.to_ascii_lowercase()
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c as u32,
+            0x00A1..=0x00BF        // Latin-1 punctuation and symbols (· « » ¿ …)
+            | 0x2000..=0x206F      // general punctuation: … — “ ” ‘ ’
+            | 0x3001..=0x3006      // 、。〃〄々〆 (not 〇, a numeral)
+            | 0x3008..=0x303F      // 〈〉《》「」『』【】〔〕〜
+            | 0xFE10..=0xFE1F      // vertical forms
+            | 0xFE30..=0xFE6F      // CJK compatibility and small forms
+            | 0xFF5F..=0xFF65)     // half-width brackets and 。「」、・
+}
+
+fn numeral_digit(c: char) -> Option<u8> {
+    Some(match c {
+        '零' | '〇' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+/// Writes a run of numerals as digits: each digit as itself, 十 by position (十五 → 15,
+/// 二十 → 20, 二十五 → 25, 十 → 10).
+fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized, map: bool) {
+    for (i, &(c, from, to)) in run.iter().enumerate() {
+        if let Some(d) = numeral_digit(c) {
+            out.push((b'0' + d) as char, from, to, map);
+            continue;
+        }
+        let before = i > 0 && numeral_digit(run[i - 1].0).is_some();
+        let after = run.get(i + 1).is_some_and(|n| numeral_digit(n.0).is_some());
+        match (before, after) {
+            (true, true) => {}
+            (true, false) => out.push('0', from, to, map),
+            (false, true) => out.push('1', from, to, map),
+            (false, false) => {
+                out.push('1', from, to, map);
+                out.push('0', from, to, map);
+            }
+        }
+    }
+}
+
+/// Whether OpenCC would change any character of `s`.
+fn needs_simplifying(s: &str) -> bool {
+    let table = traditional_table();
+    s.chars().any(|c| {
+        let i = (c as u32).wrapping_sub(0x3400) as usize;
+        i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
+    })
+}
+
+/// U+3400 … U+FAFF: CJK extension A, unified ideographs and compatibility ideographs.
+const TABLE_LEN: usize = 0xFB00 - 0x3400;
+
+fn traditional_table() -> &'static [u64] {
+    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut bits = vec![0u64; TABLE_LEN.div_ceil(64)];
+        let mut buf = String::new();
+        for i in 0..TABLE_LEN {
+            let Some(c) = char::from_u32(0x3400 + i as u32) else { continue };
+            buf.clear();
+            buf.push(c);
+            if crate::asr::zh::to_simplified(&buf) != buf {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        bits
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s).as_str().to_owned()
+    }
+
+    #[test]
+    fn removes_punctuation_and_spaces() {
+        assert_eq!(n("您好，请问 有什么可以帮您？"), "您好请问有什么可以帮您");
+        assert_eq!(n("“喂……你出声啦！”"), "喂你出声啦");
+        assert_eq!(n("【注意】《手册》、「引用」"), "注意手册引用");
+    }
+
+    #[test]
+    fn folds_width_and_case() {
+        assert_eq!(n("ＡＢＣ１２３ ＯＫ"), "abc123ok");
+        assert_eq!(n("Hello　World"), "helloworld");
+    }
+
+    #[test]
+    fn converts_traditional_to_simplified() {
+        assert_eq!(n("這事不歸我管"), "这事不归我管");
+        assert_eq!(n("感謝您的來電"), "感谢您的来电");
+        // Already simplified text is left alone (and OpenCC is not called).
+        assert!(!needs_simplifying("感谢您的来电"));
+        assert!(needs_simplifying("感謝"));
+    }
+
+    #[test]
+    fn chinese_numerals_become_digits() {
+        assert_eq!(n("三天"), "3天");
+        assert_eq!(n("十五分钟"), "15分钟");
+        assert_eq!(n("二十块"), "20块");
+        assert_eq!(n("二十五号"), "25号");
+        assert_eq!(n("十"), "10");
+        assert_eq!(n("一〇八六"), "1086");
+        assert_eq!(n("一下"), "1下");
+        // Digits in either form normalise alike.
+        assert_eq!(n("3天"), n("三天"));
+    }
+
+    #[test]
+    fn maps_back_to_source() {
+        let src = "喂，你好！二十五号";
+        let norm = normalize(src);
+        assert_eq!(norm.as_str(), "喂你好25号");
+        assert_eq!(norm.source(src, 1..3), "你好");
+        assert_eq!(norm.source(src, 0..3), "喂，你好");
+        assert_eq!(norm.source(src, 3..5), "二十五");
+        assert_eq!(norm.slice(1..3), "你好");
+        assert_eq!(norm.char_index("喂你".len()), 2);
+        let trad = "這事不歸我管";
+        let tn = normalize(trad);
+        assert_eq!(tn.source(trad, 0..2), "这事");
+    }
+
+    #[test]
+    fn text_only_form_agrees() {
+        for s in ["喂，你好！二十五号", "這事不歸我管", "ＡＢＣ　1２3", ""] {
+            let (full, lite) = (normalize(s), normalize_text(s));
+            assert_eq!(full.as_str(), lite.as_str());
+            assert_eq!(full.len_chars(), lite.len_chars());
+            assert_eq!(full.char_index(full.as_str().len()), lite.char_index(lite.as_str().len()));
+        }
+        let lite = normalize_text("你好25号");
+        assert_eq!(lite.slice(2..4), "25");
+    }
+
+    #[test]
+    fn empty_and_punctuation_only() {
+        assert_eq!(n(""), "");
+        assert_eq!(n("，。！？ …"), "");
+        assert_eq!(normalize("").len_chars(), 0);
+    }
+}

@@ -1,0 +1,262 @@
+//! Operator tests: each builds a one-rule pack from TOML and scans hand-made calls.
+
+use super::*;
+use crate::asr::DecodeParams;
+use crate::audio::{Codec, SourceFormat};
+use crate::transcript::{AudioRef, ChannelInfo, ModelRef};
+
+/// A call from `(role, start_ms, end_ms, text)` lines; role is `a`, `c` or `m`.
+pub(crate) fn call(lines: &[(&str, u64, u64, &str)]) -> Transcript {
+    let role = |r: &str| match r {
+        "a" => Role::Agent,
+        "c" => Role::Customer,
+        _ => Role::Mixed,
+    };
+    let duration = lines.iter().map(|l| l.2).max().unwrap_or(0);
+    Transcript {
+        version: crate::transcript::TRANSCRIPT_VERSION,
+        call_id: "c1".into(),
+        audio: AudioRef {
+            path: "c1.wav".into(),
+            sha256: "hand-written".into(),
+            format: SourceFormat { codec: Codec::Pcm { bits: 16 }, sample_rate: 8000, channels: 2, frames: duration * 8 },
+            duration_ms: duration,
+        },
+        model: ModelRef { path: "none".into(), sha256: "hand-written".into() },
+        params: DecodeParams::default(),
+        channels: vec![
+            ChannelInfo { role: Role::Agent, language: Some("zh".into()), language_prob: Some(0.99), speech_ms: 0, windows: 0 },
+            ChannelInfo { role: Role::Customer, language: Some("zh".into()), language_prob: Some(0.99), speech_ms: 0, windows: 0 },
+        ],
+        segments: lines
+            .iter()
+            .map(|&(r, s, e, t)| Segment {
+                role: role(r),
+                start_ms: s,
+                end_ms: e,
+                text: t.into(),
+                raw_text: t.into(),
+                avg_token_prob: 0.9,
+                no_speech_prob: 0.0,
+            })
+            .collect(),
+        producer: "hand-written".into(),
+    }
+}
+
+/// A scanner for one rule; `body` is the rule's condition lines.
+pub(crate) fn scanner(kind: &str, category: &str, role: &str, body: &str) -> Scanner {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pack.toml"), "format = 1\nname = \"t\"\nversion = \"v1\"\n").unwrap();
+    let rule = format!(
+        "[[rule]]\nid = \"r\"\nname = \"规则\"\ncategory = \"{category}\"\nkind = \"{kind}\"\nseverity = \"minor\"\nrole = \"{role}\"\n{body}\n"
+    );
+    std::fs::write(dir.path().join("r.toml"), rule).unwrap();
+    let pack = crate::rules::load_pack(dir.path()).unwrap_or_else(|p| panic!("{p:?}"));
+    Scanner::new(pack).unwrap()
+}
+
+fn texts(f: &[Finding]) -> Vec<&str> {
+    f.iter().map(|f| f.matched_text.as_str()).collect()
+}
+
+#[test]
+fn any_of_matches_each_occurrence_of_the_role_only() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"不知道\", \"我不知道\", \"没办法\"]");
+    let t = call(&[
+        ("a", 0, 2000, "我不知道，真的没办法。"),
+        ("c", 2000, 4000, "你不知道？"),
+        ("a", 4000, 5000, "不知道"),
+    ]);
+    let f = s.scan(&t);
+    // 我不知道 and its inner 不知道 are one hit; the customer's 不知道 is not the agent's.
+    assert_eq!(texts(&f), vec!["我不知道", "没办法", "不知道"]);
+    assert_eq!(f[0].start_ms, 0);
+    assert_eq!(f[0].normalized_text, "我不知道");
+    assert_eq!(f[0].match_mode, Some(MatchMode::Exact));
+    assert_eq!(f[0].points, 2);
+    assert_eq!(f[0].after.as_ref().unwrap().text, "你不知道？");
+    assert!(f[0].before.is_none());
+    assert_eq!(f[2].before.as_ref().unwrap().index, 1);
+    assert_ne!(f[0].id, f[1].id, "two hits in one utterance have distinct ids");
+}
+
+#[test]
+fn all_of_needs_every_group_in_one_utterance() {
+    let s = scanner("required", "greeting", "agent", "all = [\"您好|早上好\", \"有什么可以帮您\"]\nwindow = { first = 1, unit = \"utterances\" }");
+    assert!(s.scan(&call(&[("a", 0, 3000, "早上好，请问有什么可以帮您？")])).is_empty());
+    // Both halves said, but in two utterances: not met, and the second is outside the window.
+    let f = s.scan(&call(&[("a", 500, 1500, "您好"), ("a", 1500, 3000, "有什么可以帮您")]));
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].start_ms, f[0].end_ms), (500, 1500), "span of the window where it was expected");
+    assert_eq!(f[0].match_mode, None);
+    assert_eq!(f[0].matched_text, "");
+}
+
+#[test]
+fn time_windows_first_and_last_seconds() {
+    let first = scanner("required", "greeting", "agent", "any = [\"您好\"]\nwindow = { first = 3, unit = \"s\" }");
+    assert!(first.scan(&call(&[("a", 2900, 4000, "您好")])).is_empty());
+    let late = first.scan(&call(&[("a", 3000, 4000, "您好")]));
+    assert_eq!(late.len(), 1);
+    assert_eq!((late[0].start_ms, late[0].end_ms), (0, 3000));
+
+    let last = scanner("required", "closing", "agent", "any = [\"再见\"]\nwindow = { last = 10, unit = \"s\" }");
+    let t = |at| call(&[("a", 0, 1000, "您好"), ("a", at, at + 1000, "再见"), ("c", 59_000, 60_000, "好")]);
+    assert!(last.scan(&t(55_000)).is_empty());
+    let f = last.scan(&t(20_000));
+    assert_eq!((f[0].start_ms, f[0].end_ms), (50_000, 60_000));
+}
+
+#[test]
+fn utterance_windows_count_the_roles_utterances() {
+    let s = scanner("required", "closing", "agent", "any = [\"感谢您的来电\"]\nwindow = { last = 2, unit = \"utterances\" }");
+    let ok = call(&[("a", 0, 1, "您好"), ("a", 1, 2, "感谢您的来电"), ("a", 2, 3, "再见"), ("c", 3, 4, "拜拜")]);
+    assert!(s.scan(&ok).is_empty());
+    let early = call(&[("a", 0, 1, "感谢您的来电"), ("a", 1, 2, "好的"), ("a", 2, 3, "再见"), ("c", 3, 4, "拜拜")]);
+    let f = s.scan(&early);
+    assert_eq!((f[0].start_ms, f[0].end_ms), (1, 3));
+}
+
+#[test]
+fn unless_drops_hits_in_an_utterance_with_an_exclusion() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"不知道\"]\nunless = [\"知不知道\", \"客户说\"]");
+    assert!(s.scan(&call(&[("a", 0, 1, "您知不知道密码？")])).is_empty());
+    assert!(s.scan(&call(&[("a", 0, 1, "客户说他不知道")])).is_empty());
+    assert_eq!(s.scan(&call(&[("a", 0, 1, "我也不知道")])).len(), 1);
+}
+
+#[test]
+fn near_requires_proximity() {
+    let s = scanner("required", "greeting", "agent", "near = { a = [\"欢迎致电\"], b = [\"热线\"], within = 6 }");
+    assert!(s.scan(&call(&[("a", 0, 1, "欢迎致电美美服务热线")])).is_empty());
+    assert!(s.scan(&call(&[("a", 0, 1, "热线，欢迎致电")])).is_empty(), "either order");
+    assert_eq!(s.scan(&call(&[("a", 0, 1, "欢迎致电，我们是一家很大很大很大的公司的热线")])).len(), 1);
+}
+
+#[test]
+fn min_count_for_required_and_forbidden() {
+    let req = scanner("required", "politeness", "agent", "any = [\"请\", \"谢谢\"]\nmin_count = 3");
+    assert!(req.scan(&call(&[("a", 0, 1, "请稍等，谢谢"), ("a", 1, 2, "请讲")])).is_empty());
+    let f = req.scan(&call(&[("a", 0, 1, "请稍等"), ("a", 1, 2, "好")]));
+    assert_eq!(f[0].detail, "said 1 times, at least 3 required");
+    let forb = scanner("forbidden", "forbidden", "agent", "any = [\"唉\"]\nmin_count = 2");
+    assert!(forb.scan(&call(&[("a", 0, 1, "唉，好吧")])).is_empty());
+    assert_eq!(forb.scan(&call(&[("a", 0, 1, "唉"), ("a", 1, 2, "唉")])).len(), 2);
+}
+
+#[test]
+fn fuzzy_rule_catches_homophones_and_says_so() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"这事不归我管\"]\nfuzzy = true");
+    let f = s.scan(&call(&[("a", 0, 1, "这是不归我管的。")]));
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].match_mode, Some(MatchMode::Fuzzy));
+    assert_eq!(f[0].matched_text, "这是不归我管");
+    assert!(f[0].similarity.unwrap() > 0.9 && f[0].similarity.unwrap() < 1.0);
+    let exact = s.scan(&call(&[("a", 0, 1, "这事不归我管")]));
+    assert_eq!((exact[0].match_mode, exact[0].similarity), (Some(MatchMode::Exact), Some(1.0)));
+    // Without fuzzy, the homophone is missed.
+    let strict = scanner("forbidden", "forbidden", "agent", "any = [\"这事不归我管\"]");
+    assert!(strict.scan(&call(&[("a", 0, 1, "这是不归我管的。")])).is_empty());
+}
+
+#[test]
+fn normalisation_applies_to_transcripts() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"这事与我无关\", \"等3天\"]");
+    let f = s.scan(&call(&[("a", 0, 1, "這事，與我無關！"), ("a", 1, 2, "您要等 三 天")]));
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].matched_text, "这事，与我无关");
+    assert_eq!(f[1].matched_text, "等 三 天");
+    assert_eq!(f[1].normalized_text, "等3天");
+}
+
+#[test]
+fn mixed_segments_count_for_every_role() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"不知道\"]");
+    let f = s.scan(&call(&[("m", 0, 1, "不知道")]));
+    assert_eq!(f[0].utterance.as_ref().unwrap().role, Role::Mixed);
+}
+
+#[test]
+fn greeting_latency() {
+    let s = scanner("metric", "greeting", "agent", "metric = \"greeting_latency\"\nmax_ms = 3000\nany = [\"您好\"]");
+    assert!(s.scan(&call(&[("a", 2500, 4000, "您好")])).is_empty());
+    let f = s.scan(&call(&[("a", 1000, 2000, "喂"), ("a", 4200, 5000, "您好")]));
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].value, Some(4200.0));
+    assert_eq!(f[0].detail, "greeting at 4.2 s, limit 3.0 s");
+}
+
+#[test]
+fn dead_air_between_both_channels() {
+    let s = scanner("metric", "silence", "any", "metric = \"dead_air\"\nmax_ms = 5000");
+    // The customer speaks during the agent's pause: no dead air.
+    let t = call(&[("a", 0, 2000, "您好"), ("c", 1500, 6000, "我想问"), ("a", 10_000, 11_000, "好的")]);
+    assert!(s.scan(&t).is_empty());
+    let t = call(&[("a", 0, 2000, "您好"), ("c", 1500, 3000, "我想问"), ("a", 9000, 11_000, "好的")]);
+    let f = s.scan(&t);
+    assert_eq!((f[0].start_ms, f[0].end_ms, f[0].value), (3000, 9000, Some(6000.0)));
+    assert_eq!(f[0].before.as_ref().unwrap().index, 1);
+    assert_eq!(f[0].after.as_ref().unwrap().index, 2);
+}
+
+#[test]
+fn speech_rate_outside_band() {
+    let s = scanner("metric", "speech_rate", "agent", "metric = \"speech_rate\"\nmin_cpm = 200\nmax_cpm = 250\nmin_speech_ms = 1000");
+    // 10 characters in 3 s = 200 per minute: fine. In 1 s = 600: too fast.
+    assert!(s.scan(&call(&[("a", 0, 3000, "您好请问有什么可以帮")])).is_empty());
+    let f = s.scan(&call(&[("a", 0, 1000, "您好请问有什么可以帮")]));
+    assert_eq!(f[0].value.map(|v| v.round()), Some(600.0));
+    // Too little speech to judge.
+    assert!(s.scan(&call(&[("a", 0, 500, "好")])).is_empty());
+}
+
+#[test]
+fn overtalk_when_agent_starts_inside_customer_speech() {
+    let s = scanner("metric", "overtalk", "agent", "metric = \"overtalk\"\nmin_overlap_ms = 500");
+    let t = call(&[("c", 0, 3000, "我跟你说这个问题"), ("a", 2000, 4000, "你听我说")]);
+    let f = s.scan(&t);
+    assert_eq!((f[0].start_ms, f[0].end_ms, f[0].value), (2000, 3000, Some(1000.0)));
+    assert_eq!(f[0].before.as_ref().unwrap().role, Role::Customer);
+    // A short overlap, and the customer interrupting the agent, are not the agent's overtalk.
+    assert!(s.scan(&call(&[("c", 0, 3000, "嗯"), ("a", 2700, 4000, "好的")])).is_empty());
+    assert!(s.scan(&call(&[("a", 0, 3000, "您好"), ("c", 1000, 4000, "我说")])).is_empty());
+}
+
+#[test]
+fn language_of_the_agent_channel() {
+    let s = scanner("metric", "language", "agent", "metric = \"language\"\nlanguages = [\"zh\"]\nmin_language_prob = 0.5");
+    let mut t = call(&[("a", 0, 1000, "hello")]);
+    assert!(s.scan(&t).is_empty());
+    t.channels[0].language = Some("yue".into());
+    let f = s.scan(&t);
+    assert_eq!(f.len(), 1);
+    assert!(f[0].detail.contains("`yue`"), "{}", f[0].detail);
+    t.channels[0].language_prob = Some(0.3);
+    assert!(s.scan(&t).is_empty(), "unsure identification is not judged");
+}
+
+#[test]
+fn finding_ids_are_stable_and_carry_the_pack_version() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"不知道\"]");
+    let t = call(&[("a", 100, 900, "不知道")]);
+    let a = s.scan(&t);
+    let b = s.scan(&t);
+    assert_eq!(a, b);
+    assert_eq!(a[0].id.len(), 16);
+    assert_eq!(a[0].pack_version, "v1");
+    assert_eq!(a[0].id, finding_id("c1", "r", "v1", 100, 1, 0));
+}
+
+#[test]
+fn odd_transcripts_do_not_panic() {
+    let s = scanner("metric", "overtalk", "agent", "metric = \"overtalk\"\nmin_overlap_ms = 0");
+    // An agent segment ending before it starts, inside customer speech: no overlap counted.
+    let t = call(&[("c", 0, 3000, "嗯"), ("a", 2000, 1000, "好")]);
+    assert!(s.scan(&t).is_empty());
+    let dead = scanner("metric", "silence", "any", "metric = \"dead_air\"\nmax_ms = 1");
+    assert!(dead.scan(&call(&[])).is_empty());
+    let req = scanner("required", "closing", "agent", "any = [\"再见\"]\nwindow = { last = 2, unit = \"utterances\" }");
+    let f = req.scan(&call(&[("c", 0, 0, "")]));
+    assert_eq!((f.len(), f[0].start_ms, f[0].end_ms), (1, 0, 0));
+}
