@@ -100,6 +100,9 @@ fn main() -> Result<()> {
     unsafe {
         let mut cparams = sys::whisper_context_default_params();
         cparams.use_gpu = false;
+        // FLASH_ATTN=0 selects whisper.cpp's non-flash attention path (default: on, as in
+        // whisper_context_default_params).
+        cparams.flash_attn = std::env::var("FLASH_ATTN").map_or(true, |v| v != "0");
         let ctx = sys::whisper_init_from_file_with_params(cpath.as_ptr(), cparams);
         ensure!(!ctx.is_null(), "whisper.cpp could not load {model}");
         let state = sys::whisper_init_state(ctx);

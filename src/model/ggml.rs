@@ -384,6 +384,13 @@ where
     body(&mut w)?;
     let count = w.count;
     let tmp = w.inner.into_inner().map_err(|e| io_err(e.into_error()))?;
+    // NamedTempFile is created 0600; a model file is ordinary shared data.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let perms = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file().set_permissions(perms).map_err(io_err)?;
+    }
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(count)

@@ -70,7 +70,10 @@ const CONFIG_SCALARS: &[&str] = &[
 const ACTIVATION_GELU: i64 = 3;
 
 /// Converts the CTranslate2 Whisper model in `ct2_dir` (`model.bin`, `tokenizer.json`) to a
-/// whisper.cpp ggml file at `out`, written atomically.
+/// whisper.cpp ggml file at `out` (f16 weights, ftype 1), written atomically.
+///
+/// Only f16 is offered: an all-f32 (ftype 0) file loads, but whisper.cpp 1.8.3's CPU
+/// `im2col` asserts f16 conv kernels, so it aborts on the first encode.
 pub fn import_ct2(ct2_dir: &Path, out: &Path) -> Result<ImportReport, ImportError> {
     let model_path = ct2_dir.join("model.bin");
     let tokenizer_path = ct2_dir.join("tokenizer.json");
@@ -169,6 +172,8 @@ struct Builder<'a> {
     vars: HashMap<&'a str, &'a Ct2Variable>,
     used: BTreeSet<String>,
     items: Vec<Item>,
+    /// Storage type of matrices and conv kernels.
+    wtype: GgmlType,
 }
 
 impl<'a> Builder<'a> {
@@ -256,7 +261,7 @@ impl<'a> Builder<'a> {
 
     /// A matrix (out, in), stored f16.
     fn matrix(&mut self, name: String, source: &str, out: usize, inp: usize) -> Result<(), ImportError> {
-        self.push(name, source, &[out, inp], None, None, GgmlType::F16)
+        self.push(name, source, &[out, inp], None, None, self.wtype)
     }
 
     /// A layer norm: CTranslate2 gamma/beta → whisper.cpp weight/bias.
@@ -300,7 +305,7 @@ impl<'a> Builder<'a> {
                 });
             }
         }
-        let f16 = GgmlType::F16;
+        let f16 = self.wtype;
         let f32 = GgmlType::F32;
         self.push(format!("{name}.query.weight"), &qw, &[expect_q, d], Some((0, d)), None, f16)?;
         self.push(format!("{name}.query.bias"), &qb, &[expect_q], Some((0, d)), None, f32)?;
@@ -350,6 +355,7 @@ impl Plan {
             vars: model.variables.iter().map(|v| (v.name.as_str(), v)).collect(),
             used: BTreeSet::new(),
             items: Vec::new(),
+            wtype: GgmlType::F16,
         };
         let invalid = |reason: String| ImportError::Invalid {
             path: model.path.clone(),
@@ -405,7 +411,7 @@ impl Plan {
             }
         }
 
-        let f16 = GgmlType::F16;
+        let f16 = b.wtype;
         let f32 = GgmlType::F32;
         let d = d_audio;
         // whisper.cpp hard-codes the MLP width as 4 × n_state.
@@ -640,7 +646,9 @@ pub(crate) mod fixtures {
     pub fn expected_tensors(h: &Hparams, wtype: GgmlType) -> Vec<(String, Vec<usize>, GgmlType)> {
         let (s, ctx, mels) = (h.n_audio_state as usize, h.n_audio_ctx as usize, h.n_mels as usize);
         let (ts, tctx, nv) = (h.n_text_state as usize, h.n_text_ctx as usize, h.n_vocab as usize);
-        let (f32t, vtype) = (GgmlType::F32, GgmlType::F16);
+        // The conv kernel type is F16 unless the whole model is F32.
+        let vtype = if wtype == GgmlType::F32 { GgmlType::F32 } else { GgmlType::F16 };
+        let f32t = GgmlType::F32;
         let mut v = vec![
             ("encoder.positional_embedding".to_string(), vec![s, ctx], f32t),
             ("encoder.conv1.weight".into(), vec![3, mels, s], vtype),
