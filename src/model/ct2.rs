@@ -2,8 +2,8 @@
 //!
 //! Layout (little-endian, see CTranslate2 `src/models/model.cc`): u32 binary version; for
 //! version >= 2 a string spec name and u32 spec revision; u32 variable count; per variable a
-//! string name, u8 rank, rank × u32 dims, u8 dtype id, u32 byte count, raw bytes; for version
-//! >= 3 a u32 alias count and (alias, target) string pairs. Strings are u16 length (including
+//! string name, u8 rank, rank × u32 dims, u8 dtype id, u32 byte count, raw bytes; for
+//! version >= 3 a u32 alias count and (alias, target) string pairs. Strings are u16 length (including
 //! a trailing NUL) followed by the bytes. Every read is bounds-checked so a truncated or corrupt
 //! file becomes an [`ImportError`] naming the file, never a panic.
 

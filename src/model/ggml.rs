@@ -140,7 +140,7 @@ impl GgmlType {
 
     /// Bytes needed for `n` elements, `None` if `n` is not a whole number of blocks.
     pub fn nbytes(self, n: usize) -> Option<usize> {
-        (n % self.block_size() == 0).then(|| n / self.block_size() * self.type_size())
+        n.is_multiple_of(self.block_size()).then(|| n / self.block_size() * self.type_size())
     }
 }
 

@@ -404,10 +404,10 @@ impl Plan {
             ("decoder/activation", ACTIVATION_GELU),
             ("encoder/activation", ACTIVATION_GELU),
         ] {
-            if let Some(v) = b.scalar(name)? {
-                if v != want {
-                    return Err(invalid(format!("{name} = {v}, whisper.cpp computes {want}")));
-                }
+            if let Some(v) = b.scalar(name)?
+                && v != want
+            {
+                return Err(invalid(format!("{name} = {v}, whisper.cpp computes {want}")));
             }
         }
 
@@ -710,7 +710,7 @@ mod tests {
         (dir, r)
     }
 
-    fn var<'a>(vars: &'a [Ct2Variable], name: &str) -> Vec<f32> {
+    fn var(vars: &[Ct2Variable], name: &str) -> Vec<f32> {
         vars.iter().find(|v| v.name == name).unwrap().to_f32().unwrap()
     }
 

@@ -37,8 +37,8 @@ impl QuantType {
     /// The file-level `ggml_ftype` (before the quantization version is folded in).
     pub fn ftype(self) -> i32 {
         match self {
-            QuantType::Q8_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q8_0 as i32,
-            QuantType::Q5_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q5_0 as i32,
+            QuantType::Q8_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q8_0,
+            QuantType::Q5_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q5_0,
         }
     }
 
@@ -247,9 +247,9 @@ mod tests {
 
     #[test]
     fn ids_match_ggml_bindings() {
-        assert_eq!(GgmlType::Q8_0.id(), sys::ggml_type_GGML_TYPE_Q8_0 as u32);
-        assert_eq!(GgmlType::Q5_0.id(), sys::ggml_type_GGML_TYPE_Q5_0 as u32);
-        assert_eq!(GgmlType::F16.id(), sys::ggml_type_GGML_TYPE_F16 as u32);
+        assert_eq!(GgmlType::Q8_0.id(), sys::ggml_type_GGML_TYPE_Q8_0);
+        assert_eq!(GgmlType::Q5_0.id(), sys::ggml_type_GGML_TYPE_Q5_0);
+        assert_eq!(GgmlType::F16.id(), sys::ggml_type_GGML_TYPE_F16);
         for t in [GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_1] {
             let sys_t = t.id() as sys::ggml_type;
             // SAFETY: plain lookups in ggml's static type table.
