@@ -1,6 +1,24 @@
-//! TEMPORARY stub (replaced by the importer on merge).
-use std::path::Path;
-#[derive(Clone, Copy, Debug)] pub enum QuantType { Q8_0, Q5_0 }
-impl std::str::FromStr for QuantType { type Err = String; fn from_str(s: &str) -> Result<Self, String> { match s { "q8_0" => Ok(Self::Q8_0), "q5_0" => Ok(Self::Q5_0), _ => Err("q8_0|q5_0".into()) } } }
-pub fn import_ct2(_d: &Path, _o: &Path) -> Result<String, String> { Err("not yet".into()) }
-pub fn quantize(_i: &Path, _o: &Path, _k: QuantType) -> Result<String, String> { Err("not yet".into()) }
+//! Model weights: import CTranslate2 Whisper models into whisper.cpp's ggml format, quantize.
+//!
+//! No model hub is reachable from where callqa is built, but the multilingual Whisper base
+//! model is available in CTranslate2 (faster-whisper) format. [`import_ct2`] converts it to the
+//! ggml file whisper.cpp loads, in pure Rust; [`quantize`] shrinks such a file the way
+//! whisper.cpp's `quantize` tool does. One job per submodule:
+//! [`ct2`] reads `model.bin`, [`ggml`] reads and writes ggml files, [`mel`] computes the mel
+//! filterbank, [`vocab`] decodes the tokenizer, [`import`] maps one onto the other.
+
+pub mod ct2;
+pub mod error;
+pub mod ggml;
+pub mod import;
+pub mod mel;
+pub mod quantize;
+pub mod vocab;
+
+pub use error::{ImportError, QuantError};
+pub use ggml::Hparams;
+pub use import::{ImportReport, import_ct2};
+pub use quantize::{QuantReport, QuantType, quantize};
+
+#[cfg(test)]
+mod real_model_tests;
