@@ -98,8 +98,14 @@ impl WhisperEngine {
     ) -> Result<Vec<(usize, RawSegment)>, AsrError> {
         let pcm = window.samples(sources);
         let started = std::time::Instant::now();
+        let mut fp = self.full_params(params)?;
+        if params.fit_encoder {
+            // Encoder frames are 20 ms; a second of slack keeps the last words' context.
+            let frames = (window.len_ms() + 1_000) / 20;
+            fp.set_audio_ctx(frames.min(self.ctx.n_audio_ctx() as u64) as i32);
+        }
         state
-            .full(self.full_params(params)?, &pcm)
+            .full(fp, &pcm)
             .map_err(|e| AsrError::Decode(format!("whisper_full: {e}")))?;
         if std::env::var_os("CALLQA_TRACE").is_some() {
             let n_tok: i32 = state.as_iter().map(|s| s.n_tokens()).sum();
