@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::bytes::ByteReader;
 use super::error::ImportError;
 
 /// Highest `model.bin` binary version this reader understands.
@@ -141,11 +142,7 @@ impl Ct2Model {
 
     /// Parses a `model.bin` image; `path` is used in error messages only.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ImportError> {
-        let mut r = Cursor {
-            path,
-            bytes,
-            pos: 0,
-        };
+        let mut r = ByteReader::new(path, bytes);
         let binary_version = r.u32("binary version")?;
         if binary_version == 0 || binary_version > MAX_BINARY_VERSION {
             return Err(ImportError::BadHeader {
@@ -244,59 +241,17 @@ impl Ct2Model {
 }
 
 /// Bounds-checked little-endian reader over a byte slice.
-struct Cursor<'a> {
-    path: &'a Path,
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ImportError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        match end {
-            Some(end) => {
-                let s = &self.bytes[self.pos..end];
-                self.pos = end;
-                Ok(s)
-            }
-            None => Err(ImportError::Truncated {
-                path: self.path.to_path_buf(),
-                offset: self.pos as u64,
-                what: what.to_string(),
-            }),
-        }
-    }
-
-    fn u8(&mut self, what: &str) -> Result<u8, ImportError> {
-        Ok(self.take(1, what)?[0])
-    }
-
-    fn u16(&mut self, what: &str) -> Result<u16, ImportError> {
-        let b = self.take(2, what)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    fn u32(&mut self, what: &str) -> Result<u32, ImportError> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
+impl ByteReader<'_> {
     fn string(&mut self, what: &str) -> Result<String, ImportError> {
         let start = self.pos;
         let len = self.u16(what)? as usize;
         if len == 0 {
-            return Err(ImportError::Invalid {
-                path: self.path.to_path_buf(),
-                reason: format!("zero-length string for {what} at byte {start}"),
-            });
+            return Err(self.invalid(&format!("zero-length string for {what} at byte {start}")));
         }
         let raw = self.take(len, what)?;
         // The stored length counts a trailing NUL.
         let text = &raw[..len - 1];
-        String::from_utf8(text.to_vec()).map_err(|_| ImportError::Invalid {
-            path: self.path.to_path_buf(),
-            reason: format!("{what} at byte {start} is not UTF-8"),
-        })
+        String::from_utf8(text.to_vec()).map_err(|_| self.invalid(&format!("{what} at byte {start} is not UTF-8")))
     }
 }
 

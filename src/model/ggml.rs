@@ -12,6 +12,7 @@ use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+use super::bytes::ByteReader;
 use super::error::ImportError;
 
 /// `"ggml"` as whisper.cpp's `GGML_FILE_MAGIC`.
@@ -230,11 +231,7 @@ impl GgmlModel {
 
     /// Parses a model image; `path` is used in error messages only.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ImportError> {
-        let mut r = Reader {
-            path,
-            bytes,
-            pos: 0,
-        };
+        let mut r = ByteReader::new(path, bytes);
         let magic = r.u32("magic")?;
         if magic != GGML_MAGIC {
             return Err(ImportError::BadHeader {
@@ -413,47 +410,10 @@ impl<W: Write> Write for CountingWriter<W> {
 }
 
 /// Bounds-checked little-endian reader over a byte slice.
-struct Reader<'a> {
-    path: &'a Path,
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ImportError> {
-        match self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()) {
-            Some(end) => {
-                let s = &self.bytes[self.pos..end];
-                self.pos = end;
-                Ok(s)
-            }
-            None => Err(ImportError::Truncated {
-                path: self.path.to_path_buf(),
-                offset: self.pos as u64,
-                what: what.to_string(),
-            }),
-        }
-    }
-
-    fn u32(&mut self, what: &str) -> Result<u32, ImportError> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn i32(&mut self, what: &str) -> Result<i32, ImportError> {
-        Ok(self.u32(what)? as i32)
-    }
-
+impl ByteReader<'_> {
     /// A non-negative i32 used as a size.
     fn count(&mut self, what: &str) -> Result<usize, ImportError> {
         let v = self.i32(what)?;
         usize::try_from(v).map_err(|_| self.invalid(&format!("negative {what} {v}")))
-    }
-
-    fn invalid(&self, reason: &str) -> ImportError {
-        ImportError::Invalid {
-            path: self.path.to_path_buf(),
-            reason: reason.to_string(),
-        }
     }
 }

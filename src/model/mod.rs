@@ -7,6 +7,7 @@
 //! [`ct2`] reads `model.bin`, [`ggml`] reads and writes ggml files, [`mel`] computes the mel
 //! filterbank, [`vocab`] decodes the tokenizer, [`import`] maps one onto the other.
 
+mod bytes;
 pub mod ct2;
 pub mod error;
 pub mod ggml;
