@@ -115,11 +115,6 @@ fn each_rule_fires_on_a_positive_and_not_on_a_negative() {
             call(&with(0, ("a", "您好，欢迎致电美美服务热线，请问有什么可以帮您？")), 225.0, 1000),
             call(&with(0, ("a", "您好，欢迎致电美美服务热线，这边是小王，请问有什么可以帮您？")), 225.0, 1000),
         ),
-        (
-            "greeting.welcome",
-            call(&with(0, ("a", "您好，这里是客服中心，请问有什么可以帮您？")), 225.0, 1000),
-            call(&with(0, ("a", "您好，欢迎您拨打美美公司全国统一服务热线，这里是客服中心，请问有什么可以帮您？")), 225.0, 1000),
-        ),
         ("greeting.latency", call(GOOD, 225.0, 4500), call(GOOD, 225.0, 2900)),
         (
             "closing.anything_else",
@@ -292,4 +287,30 @@ fn fuzzy_hits_in_the_default_pack_say_so() {
     assert_eq!(f[0].match_mode, Some(callqa::rules::matcher::MatchMode::Fuzzy));
     assert_eq!(f[0].matched_text, "这是不归我管");
     assert!(f[0].similarity.unwrap() < 1.0);
+}
+
+/// greeting.welcome ships disabled (000 lists it as one greeting among others); a centre that
+/// mandates it flips `enabled`, and then it must work like any other rule.
+#[test]
+fn the_disabled_welcome_rule_works_once_enabled() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/zh-cn");
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let text = if p.file_name().unwrap() == "greeting.toml" {
+            assert!(text.contains("enabled = false"), "greeting.welcome is expected to ship disabled");
+            text.replace("enabled = false", "enabled = true")
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
+    }
+    assert!(!scanner().pack().rules().iter().any(|r| r.id == "greeting.welcome"));
+    let pack = callqa::rules::load_pack(dir.path()).unwrap_or_else(|ps| panic!("{ps:#?}"));
+    let s = Scanner::new(pack).unwrap();
+    let pos = call(&with(0, ("a", "您好，这里是客服中心，请问有什么可以帮您？")), 225.0, 1000);
+    let neg = call(&with(0, ("a", "您好，欢迎您拨打美美公司全国统一服务热线，这里是客服中心，请问有什么可以帮您？")), 225.0, 1000);
+    assert!(fired(&s, &pos).contains("greeting.welcome"));
+    assert!(!fired(&s, &neg).contains("greeting.welcome"));
 }
