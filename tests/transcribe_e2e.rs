@@ -42,8 +42,15 @@ fn model() -> PathBuf {
     m
 }
 
+/// Runs the binary. One decoder thread each: the test harness runs these tests side by side,
+/// and ggml's spinning worker threads slow down badly when they outnumber the cores.
 fn callqa(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_callqa")).args(args).current_dir(root()).output().expect("runs callqa")
+    Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(args)
+        .args(["--threads", "1"])
+        .current_dir(root())
+        .output()
+        .expect("runs callqa")
 }
 
 fn fixture_calls() -> Vec<(PathBuf, Script)> {
