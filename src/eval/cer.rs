@@ -6,24 +6,16 @@
 //! Whisper's punctuation are what is being measured.
 
 use crate::asr::zh::to_simplified;
+use crate::rules::normalize::fold;
 
 /// Text reduced to the characters that count for CER.
 pub fn normalize(text: &str) -> Vec<char> {
     to_simplified(text)
         .chars()
-        .map(half_width)
+        .map(fold)
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-/// Full-width ASCII variants (U+FF01..U+FF5E) to their ASCII forms.
-fn half_width(c: char) -> char {
-    match c as u32 {
-        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        0x3000 => ' ',
-        _ => c,
-    }
 }
 
 /// Levenshtein distance between two character sequences (substitutions, insertions and

@@ -147,7 +147,7 @@ impl Normalized {
 }
 
 /// Full width to half width, ASCII upper to lower case.
-fn fold(c: char) -> char {
+pub(crate) fn fold(c: char) -> char {
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         0x3000 => ' ',
