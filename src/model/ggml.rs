@@ -59,22 +59,23 @@ impl Hparams {
 
 impl fmt::Display for Hparams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "n_vocab={} n_audio_ctx={} n_audio_state={} n_audio_head={} n_audio_layer={} \
-             n_text_ctx={} n_text_state={} n_text_head={} n_text_layer={} n_mels={} ftype={}",
-            self.n_vocab,
-            self.n_audio_ctx,
-            self.n_audio_state,
-            self.n_audio_head,
-            self.n_audio_layer,
-            self.n_text_ctx,
-            self.n_text_state,
-            self.n_text_head,
-            self.n_text_layer,
-            self.n_mels,
-            self.ftype
-        )
+        const NAMES: [&str; 11] = [
+            "n_vocab",
+            "n_audio_ctx",
+            "n_audio_state",
+            "n_audio_head",
+            "n_audio_layer",
+            "n_text_ctx",
+            "n_text_state",
+            "n_text_head",
+            "n_text_layer",
+            "n_mels",
+            "ftype",
+        ];
+        for (i, (name, v)) in NAMES.iter().zip(self.fields()).enumerate() {
+            write!(f, "{}{name}={v}", if i == 0 { "" } else { " " })?;
+        }
+        Ok(())
     }
 }
 
