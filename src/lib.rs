@@ -7,6 +7,7 @@
 
 pub mod asr;
 pub mod audio;
+pub mod call;
 pub mod eval;
 pub mod fsutil;
 pub mod model;
