@@ -7,10 +7,13 @@
 
 pub mod asr;
 pub mod audio;
+pub mod batch;
 pub mod call;
+pub mod config;
 pub mod eval;
 pub mod fsutil;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod transcribe;

@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 use callqa::asr::DecodeParams;
 use callqa::asr::whisper::WhisperEngine;
 use callqa::audio::Layout;
+use callqa::batch::{RunSpec, Source};
+use callqa::config::Config;
 use callqa::transcribe::{self, Outcome};
 
 #[derive(Parser)]
@@ -32,6 +34,187 @@ enum Command {
     Rules(RulesCommand),
     /// Scan transcripts with a rule pack into per-call findings JSON (no re-transcribing).
     Scan(ScanArgs),
+    /// The whole nightly batch: recordings → transcripts → findings → scores → reports.
+    Run(RunArgs),
+    /// Combine the run directories of `run --shard` into one report set.
+    Merge(MergeArgs),
+    /// Score existing transcripts and findings into a report set (no transcribing).
+    Score(ScoreArgs),
+    /// Print per-agent scorecards from a report set.
+    Scorecard(ScorecardArgs),
+    /// List coaching examples from a report set, optionally with audio clips.
+    Examples(ExamplesArgs),
+    /// Compare a report set's findings with hand-written labels: precision and recall.
+    Eval(EvalArgs),
+}
+
+/// Settings shared by the commands that score; each overrides `callqa.toml`.
+#[derive(clap::Args)]
+struct SiteArgs {
+    /// Site settings file [default: ./callqa.toml when present].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Rubric file [default: the built-in rules/rubric.toml].
+    #[arg(long)]
+    rubric: Option<PathBuf>,
+    /// Review verdicts (finding_id,verdict,reviewer,note) [default: reviews.csv in the output folder].
+    #[arg(long)]
+    reviews: Option<PathBuf>,
+    /// IANA time zone that periods are cut in [default: Asia/Shanghai].
+    #[arg(long)]
+    timezone: Option<String>,
+    /// File-name pattern giving call metadata [default: {agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav].
+    #[arg(long)]
+    pattern: Option<String>,
+    /// Mask phone, ID and bank-card numbers in report texts.
+    #[arg(long)]
+    redact: bool,
+    /// Start CSV files with a UTF-8 byte-order mark (for Excel).
+    #[arg(long)]
+    csv_bom: bool,
+}
+
+impl SiteArgs {
+    fn config(&self) -> Result<Config, String> {
+        let mut c = Config::discover(self.config.as_deref())?;
+        if let Some(r) = &self.rubric {
+            c.rubric = Some(r.clone());
+        }
+        if let Some(r) = &self.reviews {
+            c.scoring.reviews = Some(r.clone());
+        }
+        if let Some(t) = &self.timezone {
+            c.timezone = t.clone();
+            c.time_zone()?;
+        }
+        if let Some(p) = &self.pattern {
+            callqa::batch::pattern::Pattern::parse(p)?;
+            c.pattern = p.clone();
+        }
+        c.reports.redact |= self.redact;
+        c.reports.csv_bom |= self.csv_bom;
+        Ok(c)
+    }
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["input", "manifest"]))]
+struct RunArgs {
+    /// A folder of recordings (searched recursively for *.wav); metadata from their names.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// A manifest CSV: call_id,path,agent_id,agent_name,team,started_at,direction,layout.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// The run directory: work files, reports/ and run.json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Rule pack directory [default: the built-in zh-cn pack].
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// whisper.cpp model file [default: models/ggml-base.bin].
+    #[arg(long, env = "CALLQA_MODEL")]
+    model: Option<PathBuf>,
+    /// Calls decoded at once [default: one per core].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Decoder threads per call [default: 1].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Process only shard INDEX of COUNT (e.g. 0/4), into OUT/shard-INDEX-of-COUNT.
+    #[arg(long)]
+    shard: Option<callqa::batch::Shard>,
+    /// Which stereo channel is the agent, unless the manifest says: agent-left or agent-right.
+    #[arg(long)]
+    layout: Option<Layout>,
+    #[command(flatten)]
+    site: SiteArgs,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// Shard run directories, or the folder holding them.
+    #[arg(required = true)]
+    partitions: Vec<PathBuf>,
+    /// Where the merged report set goes (OUT/reports).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    site: SiteArgs,
+}
+
+#[derive(clap::Args)]
+struct ScoreArgs {
+    /// Transcripts folder (from `callqa transcribe`).
+    #[arg(long)]
+    transcripts: PathBuf,
+    /// Findings folder (from `callqa scan`).
+    #[arg(long)]
+    findings: PathBuf,
+    /// Manifest CSV giving agent, team and start time; without it they come from the
+    /// recordings' names.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Where the report set goes.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    site: SiteArgs,
+}
+
+#[derive(clap::Args)]
+struct ScorecardArgs {
+    /// A report set, or a run directory holding reports/.
+    #[arg(long)]
+    reports: PathBuf,
+    #[arg(long)]
+    agent: Option<String>,
+    #[arg(long)]
+    team: Option<String>,
+    /// 2026-11 (month), 2026-W45 (ISO week) or 2026-11-02 (day) [default: every month].
+    #[arg(long)]
+    period: Option<String>,
+    /// Worst findings listed per scorecard.
+    #[arg(long, default_value_t = 3)]
+    worst: usize,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("topic").required(true).args(["rule", "category"]))]
+struct ExamplesArgs {
+    /// A report set, or a run directory holding reports/.
+    #[arg(long)]
+    reports: PathBuf,
+    #[arg(long)]
+    rule: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    agent: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Write each example's audio (±2 s) as a WAV clip into this folder.
+    #[arg(long)]
+    clips: Option<PathBuf>,
+    /// Calls done well (no finding of the rule or category) instead of findings.
+    #[arg(long)]
+    good: bool,
+    /// Show phone, ID and card numbers unmasked (redaction is on by default here).
+    #[arg(long)]
+    no_redact: bool,
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// Labels CSV: call_id,category,kind,start_ms,phrase,note.
+    #[arg(long)]
+    labels: PathBuf,
+    /// A report set, or a run directory holding reports/.
+    #[arg(long)]
+    reports: PathBuf,
+    /// How far a finding's start may be from a label's time and still match it.
+    #[arg(long, default_value_t = 3000)]
+    tolerance_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -136,6 +319,170 @@ fn main() -> ExitCode {
         },
         Command::Rules(RulesCommand::Check { dir }) => run_rules_check(&dir),
         Command::Scan(args) => run_scan(args),
+        Command::Run(args) => run_run(args),
+        Command::Merge(args) => run_merge(args),
+        Command::Score(args) => run_score(args),
+        Command::Scorecard(args) => run_scorecard(args),
+        Command::Examples(args) => run_examples(args),
+        Command::Eval(args) => run_eval(args),
+    }
+}
+
+fn run_run(args: RunArgs) -> ExitCode {
+    let mut config = match args.site.config() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if let Some(r) = args.rules {
+        config.rules = Some(r);
+    }
+    if let Some(m) = args.model {
+        config.model = m;
+    }
+    if let Some(l) = args.layout {
+        config.layout = l;
+    }
+    config.jobs = args.jobs.or(config.jobs);
+    config.threads = args.threads.or(config.threads);
+    let source = match (args.input, args.manifest) {
+        (Some(d), _) => Source::Directory(d),
+        (None, Some(m)) => Source::Manifest(m),
+        (None, None) => return fail("give --input DIR or --manifest FILE"),
+    };
+    let spec = RunSpec { source, out: args.out, shard: args.shard, config };
+    let progress = callqa::batch::progress::for_stderr();
+    match callqa::batch::run(&spec, progress.as_ref()) {
+        Ok(summary) => {
+            eprintln!("{summary}");
+            if summary.failed > 0 {
+                eprintln!("callqa: {} recording(s) failed; see {}", summary.failed, summary.reports.join("errors.csv").display());
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Writes a report set for `partitions` and says how it went; exit 1 when calls failed.
+fn report_partitions(partitions: &[callqa::batch::Partition], config: &Config, out: &std::path::Path, reports: &std::path::Path) -> ExitCode {
+    let inputs = match callqa::batch::scoring_inputs(config, out) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    match callqa::batch::write_reports(partitions, config, &inputs, reports) {
+        Ok(meta) => {
+            let count = |name: &str| meta.files.iter().find(|f| f.name == format!("{name}.parquet")).map_or(0, |f| f.rows);
+            eprintln!(
+                "{} calls scored, {} findings, {} scorecards, {} errors; run {}; reports in {}",
+                count("calls"),
+                count("findings"),
+                count("scorecards"),
+                count("errors"),
+                meta.run_id,
+                reports.display()
+            );
+            if count("errors") > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn run_merge(args: MergeArgs) -> ExitCode {
+    let config = match args.site.config() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let parts = match callqa::batch::find_partitions(&args.partitions) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    report_partitions(&parts, &config, &args.out, &args.out.join("reports"))
+}
+
+fn run_score(args: ScoreArgs) -> ExitCode {
+    let config = match args.site.config() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let part = match callqa::batch::partition_from_dirs(&args.transcripts, &args.findings, args.manifest.as_deref(), &config) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    report_partitions(std::slice::from_ref(&part), &config, &args.out, &args.out)
+}
+
+fn read_reports(dir: &std::path::Path) -> Result<(callqa::report::ReportMeta, callqa::report::Tables), ExitCode> {
+    callqa::report::read(dir).map_err(fail)
+}
+
+fn run_scorecard(args: ScorecardArgs) -> ExitCode {
+    let (meta, tables) = match read_reports(&args.reports) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let filter = callqa::report::view::ScorecardFilter { agent: args.agent, team: args.team, period: args.period, worst: args.worst };
+    match callqa::report::view::render(&meta, &tables, &filter) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("callqa: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_examples(args: ExamplesArgs) -> ExitCode {
+    use callqa::report::examples;
+    let (_, tables) = match read_reports(&args.reports) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let filter = examples::ExampleFilter {
+        rule: args.rule,
+        category: args.category,
+        agent: args.agent,
+        limit: args.limit,
+        good: args.good,
+        redact: !args.no_redact,
+    };
+    let found = match examples::select(&tables, &filter) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let mut failed = 0;
+    let clips: Vec<Option<PathBuf>> = found
+        .iter()
+        .map(|e| {
+            let dir = args.clips.as_ref()?;
+            match examples::write_clip(e, dir) {
+                Ok(p) => Some(p),
+                Err(err) => {
+                    eprintln!("callqa: no clip for {} ({}): {err}", e.call_id, e.label);
+                    failed += 1;
+                    None
+                }
+            }
+        })
+        .collect();
+    print!("{}", examples::render(&found, &clips));
+    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn run_eval(args: EvalArgs) -> ExitCode {
+    let (_, tables) = match read_reports(&args.reports) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    match callqa::eval::evaluate_reports(&args.labels, &tables, args.tolerance_ms) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

@@ -1,0 +1,269 @@
+//! Ingest: which recordings a run covers, and who took each call when.
+//!
+//! Metadata comes from a manifest CSV when there is one, else from each file name through a
+//! [`Pattern`]. Anything that cannot be placed — a name that fits no pattern, a manifest row
+//! naming a missing file, a call id used twice — becomes an [`IngestError`] for the `errors`
+//! report; the run goes on with the rest.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+
+use super::pattern::Pattern;
+use crate::audio::Layout;
+use crate::call::{CallMeta, Direction};
+
+/// A recording or manifest row that did not make a call.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IngestError {
+    /// The recording, or `manifest.csv:LINE` for a bad manifest row.
+    pub file: String,
+    pub call_id: Option<String>,
+    pub reason: String,
+}
+
+/// The calls of a run and what could not be ingested.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ingested {
+    pub calls: Vec<CallMeta>,
+    pub errors: Vec<IngestError>,
+}
+
+/// Every `*.wav` under `dir` (recursively, so per-day or per-team folders work), sorted.
+pub fn list_recordings(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        for e in rd {
+            let p = e.map_err(|e| format!("{}: {e}", d.display()))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Calls from the recordings under `dir`, with metadata from their names. The pattern is
+/// matched against the path relative to `dir` when it contains `/` (so `{team}/...` works),
+/// else against the file name.
+pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layout: Option<Layout>) -> Result<Ingested, String> {
+    let mut ing = Ingested::default();
+    let whole_path = pattern.to_string().contains('/');
+    for path in list_recordings(dir)? {
+        let name = if whole_path {
+            path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/")
+        } else {
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        };
+        let Some(f) = pattern.match_name(&name) else {
+            ing.errors.push(IngestError {
+                file: path.display().to_string(),
+                call_id: None,
+                reason: format!("the file name does not match the pattern {pattern}; rename it or list it in a manifest"),
+            });
+            continue;
+        };
+        let started = f.started_at.expect("patterns always hold a start time");
+        let started_at = match started.to_zoned(tz.clone()) {
+            Ok(z) => z.timestamp(),
+            Err(e) => {
+                ing.errors.push(IngestError { file: path.display().to_string(), call_id: f.call_id, reason: format!("start time {started}: {e}") });
+                continue;
+            }
+        };
+        let direction = f.direction.as_deref().and_then(Direction::parse);
+        ing.calls.push(CallMeta {
+            call_id: f.call_id.expect("patterns always hold a call id"),
+            path,
+            agent_id: f.agent_id.expect("patterns always hold an agent id"),
+            agent_name: f.agent_name,
+            team: f.team,
+            started_at,
+            direction,
+            layout: default_layout,
+        });
+    }
+    dedupe(&mut ing);
+    Ok(ing)
+}
+
+/// Columns a manifest must have; the others are optional.
+const REQUIRED: [&str; 4] = ["call_id", "path", "agent_id", "started_at"];
+const KNOWN: [&str; 8] = ["call_id", "path", "agent_id", "agent_name", "team", "started_at", "direction", "layout"];
+
+/// Calls from a manifest CSV (`call_id,path,agent_id,agent_name,team,started_at,direction,layout`;
+/// paths relative to the manifest's folder). A file-level problem (unreadable, a required
+/// column missing, an unknown column) is an `Err`; a bad row is an [`IngestError`] naming
+/// `FILE:LINE`.
+pub fn from_manifest(manifest: &Path, tz: &TimeZone, default_layout: Option<Layout>) -> Result<Ingested, String> {
+    let base = manifest.parent().unwrap_or(Path::new("."));
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_path(manifest)
+        .map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let headers = rdr.headers().map_err(|e| format!("{}: {e}", manifest.display()))?.clone();
+    let col: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h.trim_start_matches('\u{feff}'), i)).collect();
+    for h in col.keys() {
+        if !KNOWN.contains(h) {
+            return Err(format!("{}:1: unknown column `{h}`; the columns are {}", manifest.display(), KNOWN.join(", ")));
+        }
+    }
+    for r in REQUIRED {
+        if !col.contains_key(r) {
+            return Err(format!("{}:1: the required column `{r}` is missing", manifest.display()));
+        }
+    }
+    let mut ing = Ingested::default();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                ing.errors.push(IngestError { file: format!("{}:{line}", manifest.display()), call_id: None, reason: e.to_string() });
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let at = format!("{}:{line}", manifest.display());
+        let get = |c: &str| col.get(c).and_then(|i| rec.get(*i)).filter(|v| !v.is_empty()).map(str::to_owned);
+        let call_id = get("call_id");
+        let row = (|| {
+            let call_id = call_id.clone().ok_or("empty call_id")?;
+            let path = base.join(get("path").ok_or("empty path")?);
+            let agent_id = get("agent_id").ok_or("empty agent_id")?;
+            let started_raw = get("started_at").ok_or("empty started_at")?;
+            let started_at = parse_instant(&started_raw, tz)?;
+            let direction = match get("direction") {
+                None => None,
+                Some(d) => Some(Direction::parse(&d).ok_or_else(|| format!("direction {d:?} is not inbound or outbound"))?),
+            };
+            let layout = match get("layout").as_deref() {
+                None | Some("mixed") | Some("mono") => default_layout,
+                Some("agent-left") => Some(Layout::AgentLeft),
+                Some("agent-right") => Some(Layout::AgentRight),
+                Some(other) => return Err(format!("layout {other:?} is not agent-left, agent-right or mixed")),
+            };
+            if !path.is_file() {
+                return Err(format!("the recording {} does not exist", path.display()));
+            }
+            Ok(CallMeta { call_id, path, agent_id, agent_name: get("agent_name"), team: get("team"), started_at, direction, layout })
+        })();
+        match row {
+            Ok(c) => ing.calls.push(c),
+            Err(reason) => ing.errors.push(IngestError { file: at, call_id, reason: reason.to_string() }),
+        }
+    }
+    dedupe(&mut ing);
+    Ok(ing)
+}
+
+/// An RFC 3339 instant (`2026-11-02T09:30:15+08:00`), or a civil date-time
+/// (`2026-11-02 09:30:15`) read in the site's time zone.
+pub fn parse_instant(s: &str, tz: &TimeZone) -> Result<jiff::Timestamp, String> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    let civil: jiff::civil::DateTime = s.parse().map_err(|_| format!("started_at {s:?} is not a date-time such as 2026-11-02T09:30:15+08:00"))?;
+    civil.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| format!("started_at {s:?}: {e}"))
+}
+
+/// A call id used twice is an error for every use after the first, naming both files.
+fn dedupe(ing: &mut Ingested) {
+    let mut first: HashMap<String, PathBuf> = HashMap::new();
+    let mut kept = Vec::with_capacity(ing.calls.len());
+    for c in ing.calls.drain(..) {
+        match first.get(&c.call_id) {
+            Some(p) => ing.errors.push(IngestError {
+                file: c.path.display().to_string(),
+                call_id: Some(c.call_id.clone()),
+                reason: format!("call id {:?} is also used by {}; call ids must be unique", c.call_id, p.display()),
+            }),
+            None => {
+                first.insert(c.call_id.clone(), c.path.clone());
+                kept.push(c);
+            }
+        }
+    }
+    ing.calls = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::pattern::DEFAULT_PATTERN;
+
+    fn shanghai() -> TimeZone {
+        TimeZone::get("Asia/Shanghai").unwrap()
+    }
+
+    #[test]
+    fn a_directory_gives_calls_from_names_and_errors_for_the_rest() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("day2")).unwrap();
+        for n in ["A1_20261102-093015_c1.wav", "day2/A2_20261103-100000_c2.WAV", "day2/A3_20261103-100000_c1.wav", "random.wav", "notes.txt"] {
+            std::fs::write(d.path().join(n), b"").unwrap();
+        }
+        let p = Pattern::parse(DEFAULT_PATTERN).unwrap();
+        let ing = from_directory(d.path(), &p, &shanghai(), None).unwrap();
+        let ids: Vec<_> = ing.calls.iter().map(|c| (c.call_id.as_str(), c.agent_id.as_str())).collect();
+        assert_eq!(ids, [("c1", "A1"), ("c2", "A2")]);
+        assert_eq!(ing.calls[0].started_at.to_string(), "2026-11-02T01:30:15Z");
+        assert_eq!(ing.errors.len(), 2, "{:?}", ing.errors);
+        assert!(ing.errors.iter().any(|e| e.file.ends_with("A3_20261103-100000_c1.wav") && e.reason.contains("also used by")));
+        assert!(ing.errors.iter().any(|e| e.file.ends_with("random.wav") && e.reason.contains("does not match")));
+    }
+
+    #[test]
+    fn a_manifest_gives_calls_and_names_each_bad_row_by_line() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.wav"), b"").unwrap();
+        std::fs::write(d.path().join("b.wav"), b"").unwrap();
+        let m = d.path().join("manifest.csv");
+        std::fs::write(
+            &m,
+            "\u{feff}call_id,path,agent_id,agent_name,team,started_at,direction,layout\n\
+             c1,a.wav,A1,王芳,一组,2026-11-02T09:30:15+08:00,inbound,agent-right\n\
+             c2,missing.wav,A1,,,2026-11-02 10:00:00,,\n\
+             c3,b.wav,A2,,,yesterday,,\n\
+             c4,b.wav,A2,,,2026-11-02 10:00:00,sideways,\n\
+             c5,b.wav,A2,,,2026-11-30 23:30:00,out,mixed\n\
+             c1,b.wav,A2,,,2026-11-02 10:00:00,,\n",
+        )
+        .unwrap();
+        let ing = from_manifest(&m, &shanghai(), Some(Layout::AgentLeft)).unwrap();
+        assert_eq!(ing.calls.len(), 2);
+        let c1 = &ing.calls[0];
+        assert_eq!((c1.agent_name.as_deref(), c1.team.as_deref(), c1.layout), (Some("王芳"), Some("一组"), Some(Layout::AgentRight)));
+        assert_eq!(c1.direction, Some(Direction::Inbound));
+        let c5 = &ing.calls[1];
+        assert_eq!(c5.started_at.to_string(), "2026-11-30T15:30:00Z");
+        assert_eq!(c5.layout, Some(Layout::AgentLeft));
+        let errs: Vec<_> = ing.errors.iter().map(|e| (e.file.rsplit(':').next().unwrap().to_owned(), e.reason.clone())).collect();
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[0].0 == "3" && errs[0].1.contains("missing.wav"), "{errs:?}");
+        assert!(errs[1].0 == "4" && errs[1].1.contains("\"yesterday\""), "{errs:?}");
+        assert!(errs[2].0 == "5" && errs[2].1.contains("sideways"), "{errs:?}");
+        assert!(errs[3].1.contains("also used by"), "{errs:?}");
+    }
+
+    #[test]
+    fn manifest_file_problems_are_errors_naming_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        let m = d.path().join("m.csv");
+        std::fs::write(&m, "call_id,path,agent,started_at\n").unwrap();
+        let err = from_manifest(&m, &shanghai(), None).unwrap_err();
+        assert!(err.contains("m.csv:1") && err.contains("unknown column `agent`"), "{err}");
+        std::fs::write(&m, "call_id,path,started_at\n").unwrap();
+        let err = from_manifest(&m, &shanghai(), None).unwrap_err();
+        assert!(err.contains("`agent_id` is missing"), "{err}");
+        let err = from_manifest(&d.path().join("none.csv"), &shanghai(), None).unwrap_err();
+        assert!(err.contains("none.csv"), "{err}");
+    }
+}

@@ -1,0 +1,175 @@
+//! Site settings: `callqa.toml`, over embedded defaults, under command-line flags.
+//!
+//! Everything has a default, so `callqa run --input DIR --out DIR` needs no file at all: the
+//! default rule pack and rubric are compiled into the binary and the model is looked for at
+//! `models/ggml-base.bin`. A site that wants its own puts the differences in `callqa.toml`
+//! (found in the working directory, or named with `--config`); relative paths in it are read
+//! from the file's folder, so the file can live next to the site's rules.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::audio::Layout;
+
+/// The settings a run uses. Field docs are the `callqa.toml` keys.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// whisper.cpp model file.
+    pub model: PathBuf,
+    /// Rule pack directory; unset means the default pack built into callqa.
+    pub rules: Option<PathBuf>,
+    /// Rubric file; unset means the default rubric built into callqa.
+    pub rubric: Option<PathBuf>,
+    /// IANA time zone that periods (day, week, month) are cut in, and that zone-less start
+    /// times are read in.
+    pub timezone: String,
+    /// How recording names give call metadata when there is no manifest.
+    pub pattern: String,
+    /// Which stereo channel is the agent unless the manifest says otherwise.
+    pub layout: Layout,
+    /// Spoken language (a Whisper code), or `auto`.
+    pub language: String,
+    /// Calls transcribed at once, and decoder threads per call; unset means one job per core,
+    /// one thread each (the fastest split measured on the 2-core reference machine).
+    pub jobs: Option<usize>,
+    pub threads: Option<usize>,
+    pub scoring: ScoringFiles,
+    pub reports: ReportSettings,
+}
+
+/// Optional inputs of scoring. Unset `reviews` means `reviews.csv` in the run directory, if
+/// there is one.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoringFiles {
+    pub reviews: Option<PathBuf>,
+    pub adjustments: Option<PathBuf>,
+    pub bonuses: Option<PathBuf>,
+    pub staff: Option<PathBuf>,
+}
+
+/// How reports are written.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// Start CSV files with a UTF-8 byte-order mark (for Excel).
+    pub csv_bom: bool,
+    /// Mask phone, ID and bank-card numbers in the text columns.
+    pub redact: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            model: PathBuf::from("models/ggml-base.bin"),
+            rules: None,
+            rubric: None,
+            timezone: "Asia/Shanghai".into(),
+            pattern: crate::batch::pattern::DEFAULT_PATTERN.into(),
+            layout: Layout::AgentLeft,
+            language: "zh".into(),
+            jobs: None,
+            threads: None,
+            scoring: ScoringFiles::default(),
+            reports: ReportSettings::default(),
+        }
+    }
+}
+
+/// The file looked for in the working directory when `--config` is not given.
+pub const CONFIG_FILE: &str = "callqa.toml";
+
+impl Config {
+    /// Reads a config file; errors name the file, line and column.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let src = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut c: Config = toml::from_str(&src).map_err(|e| {
+            let (line, col) = e.span().map(|s| crate::rules::load::line_col(&src, s.start)).unwrap_or((0, 0));
+            format!("{}:{line}:{col}: {}", path.display(), e.message().trim())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rebase = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        rebase(&mut c.model);
+        for p in [&mut c.rules, &mut c.rubric, &mut c.scoring.reviews, &mut c.scoring.adjustments, &mut c.scoring.bonuses, &mut c.scoring.staff]
+            .into_iter()
+            .flatten()
+        {
+            rebase(p);
+        }
+        c.time_zone().map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::batch::pattern::Pattern::parse(&c.pattern).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(c)
+    }
+
+    /// `--config FILE` when given, else `./callqa.toml` when it exists, else the defaults.
+    pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
+        match explicit {
+            Some(p) => Config::load(p),
+            None if Path::new(CONFIG_FILE).is_file() => Config::load(Path::new(CONFIG_FILE)),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// The configured time zone.
+    pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, String> {
+        jiff::tz::TimeZone::get(&self.timezone).map_err(|e| format!("time zone {:?}: {e}", self.timezone))
+    }
+
+    /// Jobs and threads per job, filling in what is unset so that they fit the cores.
+    pub fn parallelism(&self) -> (usize, usize) {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let threads = self.threads.unwrap_or(1).max(1);
+        let jobs = self.jobs.unwrap_or((cores / threads).max(1)).max(1);
+        (jobs, threads)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_file_means_the_defaults() {
+        let c = Config::default();
+        assert_eq!(c.model, PathBuf::from("models/ggml-base.bin"));
+        assert_eq!(c.time_zone().unwrap().iana_name(), Some("Asia/Shanghai"));
+        assert!(c.rules.is_none() && c.rubric.is_none());
+    }
+
+    #[test]
+    fn a_file_overrides_some_keys_and_paths_are_read_from_its_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("callqa.toml");
+        std::fs::write(&p, "model = \"m/q8.bin\"\nrules = \"/abs/pack\"\njobs = 3\n[scoring]\nreviews = \"r.csv\"\n[reports]\ncsv_bom = true\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.model, d.path().join("m/q8.bin"));
+        assert_eq!(c.rules, Some(PathBuf::from("/abs/pack")));
+        assert_eq!(c.scoring.reviews, Some(d.path().join("r.csv")));
+        assert!(c.reports.csv_bom);
+        assert_eq!(c.parallelism().0, 3);
+        assert_eq!(c.timezone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_line() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("callqa.toml");
+        for (text, says) in [
+            ("model = \"a\"\nmodle = \"b\"\n", ":2:"),
+            ("jobs = \"two\"\n", ":1:"),
+            ("timezone = \"Mars/Olympus\"\n", "Mars/Olympus"),
+            ("pattern = \"{call_id}.wav\"\n", "{agent_id}"),
+            ("[reports]\nbom = true\n", ":2:"),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let err = Config::load(&p).unwrap_err();
+            assert!(err.contains("callqa.toml") && err.contains(says), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! From a run's per-call files to report rows: reads transcripts and findings, scores them
+//! under the rubric, and lays out the five tables.
+//!
+//! The same function builds the reports of a single run and of `merge` over shards, from the
+//! same inputs in the same order, which is why a merged report set equals an unsharded one.
+//! Rows are sorted by call id (and position), never by completion order, so a resumed run and
+//! an uninterrupted one write identical files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::tz::TimeZone;
+
+use super::{CallRow, ErrorRow, FindingRow, ReportMeta, ScorecardRow, SegmentRow, Tables, REPORT_FORMAT};
+use crate::audio::Role;
+use crate::batch::{Partition, Stage};
+use crate::call::CallMeta;
+use crate::scan::{Finding, FindingsFile, Utterance};
+use crate::score::{Adjustments, Bonuses, CallScore, PeriodKind, Reviews, Rubric, Staff, Scorecard};
+use crate::transcript::Transcript;
+
+/// What scoring needs besides the findings.
+pub struct Scoring<'a> {
+    pub rubric: &'a Rubric,
+    pub reviews: &'a Reviews,
+    pub adjustments: &'a Adjustments,
+    pub bonuses: &'a Bonuses,
+    pub staff: &'a Staff,
+    pub tz: &'a TimeZone,
+    /// SHA-256 of the review/adjustment/bonus/staff files used, in that order (part of the
+    /// run id: a new review gives a new report set).
+    pub inputs_sha256: Vec<String>,
+}
+
+/// How texts are written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// Mask phone, ID and bank-card numbers.
+    pub redact: bool,
+}
+
+/// One scored call, as [`assemble`] builds it; the `examples` command reads the same shape
+/// back from the report.
+struct Loaded {
+    meta: CallMeta,
+    transcript: Transcript,
+    findings: Vec<Finding>,
+}
+
+/// Builds the report set of `partitions`.
+pub fn assemble(partitions: &[Partition], scoring: &Scoring, text: TextOptions) -> (ReportMeta, Tables) {
+    let mut loaded: Vec<Loaded> = Vec::new();
+    let mut errors: Vec<ErrorRow> = Vec::new();
+    let err = |file: &Path, call_id: Option<&str>, stage: Stage, reason: String| ErrorRow {
+        run_id: String::new(),
+        file: file.display().to_string(),
+        call_id: call_id.map(str::to_owned),
+        stage: stage.as_str().into(),
+        reason,
+    };
+    let (mut pack, mut pack_version, mut model_sha) = (String::new(), String::new(), None);
+    for p in partitions {
+        pack.clone_from(&p.status.pack);
+        pack_version.clone_from(&p.status.pack_version);
+        model_sha = Some(p.status.model_sha256.clone());
+        for e in &p.status.ingest_errors {
+            errors.push(err(Path::new(&e.file), e.call_id.as_deref(), Stage::Ingest, e.reason.clone()));
+        }
+        let metas: BTreeMap<&str, &CallMeta> = p.calls.iter().map(|c| (c.call_id.as_str(), c)).collect();
+        for s in &p.status.calls {
+            if let (Some(stage), Some(reason)) = (s.failed_at, &s.error) {
+                errors.push(err(&s.path, Some(&s.call_id), stage, reason.clone()));
+                continue;
+            }
+            let Some(meta) = metas.get(s.call_id.as_str()) else {
+                errors.push(err(&s.path, Some(&s.call_id), Stage::Score, "no metadata for this call in work/calls.json".into()));
+                continue;
+            };
+            match load_call(p, meta) {
+                Ok(l) => loaded.push(l),
+                Err(reason) => errors.push(err(&s.path, Some(&s.call_id), Stage::Score, reason)),
+            }
+        }
+    }
+    loaded.sort_by(|a, b| a.meta.call_id.cmp(&b.meta.call_id));
+    errors.sort_by(|a, b| (&a.file, &a.stage, &a.reason).cmp(&(&b.file, &b.stage, &b.reason)));
+
+    let scores: Vec<CallScore> =
+        loaded.iter().map(|l| crate::score::score_call(scoring.rubric, &l.meta, &l.findings, scoring.reviews)).collect();
+    let mut cards: Vec<Scorecard> = Vec::new();
+    for kind in [PeriodKind::Month, PeriodKind::Week, PeriodKind::Day] {
+        cards.extend(crate::score::scorecards(scoring.rubric, &scores, kind, scoring.tz, scoring.adjustments, scoring.bonuses, scoring.staff));
+    }
+
+    let run_id = run_id(&loaded, &errors, &pack_version, scoring);
+    let mut tables = Tables::default();
+    for (l, score) in loaded.iter().zip(&scores) {
+        tables.calls.push(call_row(&run_id, l, score, &pack_version, scoring.tz));
+        let t = &l.transcript;
+        for (i, s) in t.segments.iter().enumerate() {
+            tables.segments.push(SegmentRow {
+                run_id: run_id.clone(),
+                call_id: t.call_id.clone(),
+                index: i as i64,
+                role: s.role.to_string(),
+                start_ms: s.start_ms as i64,
+                end_ms: s.end_ms as i64,
+                text: mask(&s.text, text),
+                avg_token_prob: f64::from(s.avg_token_prob),
+                no_speech_prob: f64::from(s.no_speech_prob),
+            });
+        }
+        for (f, line) in l.findings.iter().zip(&score.lines) {
+            tables.findings.push(finding_row(&run_id, &l.meta, f, line, text));
+        }
+    }
+    tables.scorecards = cards.iter().map(|c| scorecard_row(&run_id, c)).collect();
+    for e in &mut errors {
+        e.run_id.clone_from(&run_id);
+    }
+    tables.errors = errors;
+
+    let meta = ReportMeta {
+        format: REPORT_FORMAT,
+        run_id,
+        generated_at: jiff::Timestamp::now().to_zoned(scoring.tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
+        pack,
+        pack_version,
+        rubric_version: scoring.rubric.version().to_owned(),
+        model_sha256: model_sha,
+        timezone: scoring.tz.iana_name().unwrap_or("UTC").to_owned(),
+        redacted: text.redact,
+        files: Vec::new(),
+    };
+    (meta, tables)
+}
+
+fn load_call(p: &Partition, meta: &CallMeta) -> Result<Loaded, String> {
+    let tpath = p.transcripts.join(Transcript::file_name(&meta.call_id));
+    let transcript = Transcript::read(&tpath).map_err(|e| e.to_string())?;
+    let fpath = p.findings.join(FindingsFile::file_name(&meta.call_id));
+    let bytes = std::fs::read(&fpath).map_err(|e| format!("{}: {e}", fpath.display()))?;
+    let file: FindingsFile = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", fpath.display()))?;
+    Ok(Loaded { meta: meta.clone(), transcript, findings: file.findings })
+}
+
+/// A content hash: same calls, audio, model, pack, rubric and review files → same id.
+fn run_id(loaded: &[Loaded], errors: &[ErrorRow], pack_version: &str, scoring: &Scoring) -> String {
+    let mut key = String::new();
+    for l in loaded {
+        key.push_str(&format!("{}\u{1f}{}\u{1f}{}\n", l.meta.call_id, l.transcript.audio.sha256, l.transcript.model.sha256));
+    }
+    for e in errors {
+        key.push_str(&format!("{}\u{1f}{}\n", e.file, e.stage));
+    }
+    key.push_str(&format!("{pack_version}\u{1f}{}\u{1f}{}", scoring.rubric.version(), scoring.inputs_sha256.join(",")));
+    crate::fsutil::sha256_bytes(key.as_bytes())[..12].to_owned()
+}
+
+fn mask(s: &str, text: TextOptions) -> String {
+    if text.redact { crate::redact::redact(s).into_owned() } else { s.to_owned() }
+}
+
+fn local_time(t: jiff::Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+fn call_row(run_id: &str, l: &Loaded, s: &CallScore, pack_version: &str, tz: &TimeZone) -> CallRow {
+    let t = &l.transcript;
+    let speech = |role: Role| t.channels.iter().filter(|c| c.role == role).map(|c| c.speech_ms).sum::<u64>() as i64;
+    let mono = t.channels.iter().any(|c| c.role == Role::Mixed);
+    CallRow {
+        run_id: run_id.to_owned(),
+        call_id: l.meta.call_id.clone(),
+        path: l.meta.path.display().to_string(),
+        agent_id: l.meta.agent_id.clone(),
+        agent_name: l.meta.agent_name.clone(),
+        team: l.meta.team.clone(),
+        started_at: local_time(l.meta.started_at, tz),
+        direction: l.meta.direction.map(|d| d.as_str().to_owned()),
+        layout: if mono { "mixed".into() } else { t.params.layout.as_str().into() },
+        duration_ms: t.audio.duration_ms as i64,
+        agent_speech_ms: speech(Role::Agent) + speech(Role::Mixed),
+        customer_speech_ms: speech(Role::Customer),
+        segments: t.segments.len() as i64,
+        findings: l.findings.len() as i64,
+        findings_counted: i64::from(s.findings_counted),
+        findings_capped: i64::from(s.findings_capped),
+        findings_rejected: i64::from(s.findings_rejected),
+        score_base: s.base,
+        deducted: s.deducted,
+        score: s.score,
+        fatal: s.fatal,
+        pack_version: pack_version.to_owned(),
+        rubric_version: s.rubric_version.clone(),
+        model_sha256: t.model.sha256.clone(),
+    }
+}
+
+/// An enum's name as the findings JSON spells it (`forbidden`, `agent`, `exact`).
+fn serde_name<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}
+
+fn quote(u: &Option<Utterance>, text: TextOptions) -> Option<String> {
+    u.as_ref().map(|u| format!("[{}] {}", u.role, mask(&u.text, text)))
+}
+
+fn finding_row(run_id: &str, meta: &CallMeta, f: &Finding, line: &crate::score::ScoreLine, text: TextOptions) -> FindingRow {
+    let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    FindingRow {
+        run_id: run_id.to_owned(),
+        finding_id: f.id.clone(),
+        call_id: f.call_id.clone(),
+        agent_id: meta.agent_id.clone(),
+        rule_id: f.rule_id.clone(),
+        rule_name: f.rule_name.clone(),
+        pack_version: f.pack_version.clone(),
+        category: f.category.clone(),
+        kind: serde_name(&f.kind),
+        severity: f.severity.to_string(),
+        rubric_points: line.rubric_points,
+        deducted: line.deducted,
+        status: line.status.as_str().into(),
+        reason: nonempty(&line.reason),
+        review_verdict: line.verdict.map(|v| v.as_str().to_owned()),
+        reviewer: line.reviewer.clone(),
+        audit: nonempty(&line.audit),
+        role: serde_name(&f.role),
+        start_ms: f.start_ms as i64,
+        end_ms: f.end_ms as i64,
+        matched_text: mask(&f.matched_text, text),
+        normalized_text: mask(&f.normalized_text, text),
+        match_mode: f.match_mode.as_ref().map(serde_name),
+        similarity: f.similarity.map(f64::from),
+        value: f.value,
+        detail: mask(&f.detail, text),
+        utterance_start_ms: f.utterance.as_ref().map(|u| u.start_ms as i64),
+        utterance_end_ms: f.utterance.as_ref().map(|u| u.end_ms as i64),
+        utterance: quote(&f.utterance, text),
+        context_before: quote(&f.before, text),
+        context_after: quote(&f.after, text),
+    }
+}
+
+fn scorecard_row(run_id: &str, c: &Scorecard) -> ScorecardRow {
+    ScorecardRow {
+        run_id: run_id.to_owned(),
+        period_kind: c.period_kind.as_str().into(),
+        period: c.period.clone(),
+        period_start: c.period_start.to_string(),
+        agent_id: c.agent_id.clone(),
+        agent_name: c.agent_name.clone(),
+        team: c.team.clone(),
+        calls: i64::from(c.calls),
+        findings_counted: i64::from(c.findings_counted),
+        findings_capped: i64::from(c.findings_capped),
+        findings_rejected: i64::from(c.findings_rejected),
+        minor: i64::from(c.minor),
+        medium: i64::from(c.medium),
+        severe: i64::from(c.severe),
+        fatal: i64::from(c.fatal),
+        base: c.base,
+        deducted: c.deducted,
+        escalation: c.escalation,
+        escalation_notes: c.escalation_notes.clone(),
+        bonus: c.bonus,
+        bonus_items: c.bonus_items.clone(),
+        adjustment: c.adjustment,
+        adjustment_reason: c.adjustment_reason.clone(),
+        adjusted_by: c.adjusted_by.clone(),
+        uncapped: c.uncapped,
+        score: c.score,
+        grade: c.grade.clone(),
+        failed: c.failed,
+        fail_reason: c.fail_reason.clone(),
+        in_grace: c.in_grace,
+        pay_float: c.pay_float,
+        rank_in_team: i64::from(c.team_rank),
+        rank_overall: i64::from(c.rank),
+        rubric_version: c.rubric_version.clone(),
+    }
+}

@@ -1,0 +1,179 @@
+//! The report stage: a run's tables written as Parquet and CSV, and read back.
+//!
+//! A report set is five tables (`calls`, `segments`, `findings`, `scorecards`, `errors`,
+//! declared in [`rows`]) plus `report.json`, which names the run, the rule pack, the rubric and
+//! every file with its row count and SHA-256. Each file is written to a temporary name and
+//! renamed into place, and `report.json` goes last: a reader that finds `report.json`
+//! consistent with the files knows the set is whole, and a crash mid-write leaves the previous
+//! set's files or the new ones, never half a file.
+//!
+//! polars does the encoding only (Parquet with zstd, CSV with a header and optional BOM); the
+//! rows are built as plain structs by the stages before, so they can be tested without it.
+
+pub mod assemble;
+pub mod examples;
+pub mod rows;
+pub(crate) mod table;
+pub mod view;
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use rows::{CallRow, ErrorRow, FindingRow, ScorecardRow, SegmentRow};
+pub use table::Table;
+
+/// Version of the report set layout (`report.json` and the tables' columns).
+pub const REPORT_FORMAT: u32 = 1;
+
+/// `report.json`: what a report set is and how it was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportMeta {
+    pub format: u32,
+    /// Derived from the inputs and settings: the same calls, model, pack and rubric give the
+    /// same id, so a resumed run and an uninterrupted one agree.
+    pub run_id: String,
+    pub generated_at: String,
+    pub producer: String,
+    pub pack: String,
+    pub pack_version: String,
+    pub rubric_version: String,
+    pub model_sha256: Option<String>,
+    pub timezone: String,
+    /// Whether phone, ID and card numbers were masked in the text columns.
+    pub redacted: bool,
+    pub files: Vec<FileEntry>,
+}
+
+/// One file of a report set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    pub rows: usize,
+    pub sha256: String,
+}
+
+/// Everything one report set holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tables {
+    pub calls: Vec<CallRow>,
+    pub segments: Vec<SegmentRow>,
+    pub findings: Vec<FindingRow>,
+    pub scorecards: Vec<ScorecardRow>,
+    pub errors: Vec<ErrorRow>,
+}
+
+/// How CSV files are written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CsvOptions {
+    /// Start each CSV with a UTF-8 byte-order mark, so that Excel on Windows shows Chinese
+    /// correctly when the file is double-clicked.
+    pub bom: bool,
+}
+
+/// Why a report set could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}: {1}")]
+    Io(PathBuf, #[source] std::io::Error),
+    #[error("{0}: {1}")]
+    Polars(PathBuf, #[source] PolarsError),
+    #[error("{0}: not a report set: {1}")]
+    Meta(PathBuf, String),
+}
+
+/// The file name of `report.json` in a report directory.
+pub const META_FILE: &str = "report.json";
+
+/// Writes every table as `<name>.parquet` and `<name>.csv` into `dir`, then `report.json`.
+/// `meta.files` is filled in here.
+pub fn write(dir: &Path, mut meta: ReportMeta, tables: &Tables, csv: CsvOptions) -> Result<ReportMeta, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ReportError::Io(dir.to_owned(), e))?;
+    meta.files.clear();
+    write_table(dir, &tables.calls, csv, &mut meta.files)?;
+    write_table(dir, &tables.segments, csv, &mut meta.files)?;
+    write_table(dir, &tables.findings, csv, &mut meta.files)?;
+    write_table(dir, &tables.scorecards, csv, &mut meta.files)?;
+    write_table(dir, &tables.errors, csv, &mut meta.files)?;
+    let path = dir.join(META_FILE);
+    let json = serde_json::to_vec_pretty(&meta).expect("report metadata always serialises");
+    crate::fsutil::write_atomic(&path, &json).map_err(|e| ReportError::Io(path, e))?;
+    Ok(meta)
+}
+
+fn write_table<T: Table>(dir: &Path, rows: &[T], csv: CsvOptions, files: &mut Vec<FileEntry>) -> Result<(), ReportError> {
+    let parquet_path = dir.join(format!("{}.parquet", T::NAME));
+    let csv_path = dir.join(format!("{}.csv", T::NAME));
+    let mut df = T::to_frame(rows).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
+
+    let mut parquet = Vec::new();
+    ParquetWriter::new(&mut parquet)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
+    let mut text = Vec::new();
+    CsvWriter::new(&mut text)
+        .include_header(true)
+        .include_bom(csv.bom)
+        .finish(&mut df)
+        .map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
+
+    for (path, bytes) in [(parquet_path, parquet), (csv_path, text)] {
+        crate::fsutil::write_atomic(&path, &bytes).map_err(|e| ReportError::Io(path.clone(), e))?;
+        files.push(FileEntry {
+            name: path.file_name().expect("joined a file name").to_string_lossy().into_owned(),
+            rows: rows.len(),
+            sha256: crate::fsutil::sha256_bytes(&bytes),
+        });
+    }
+    Ok(())
+}
+
+/// The report directory for `dir`: `dir` itself when it holds `report.json`, else
+/// `dir/reports` when that does (so both a run directory and its reports folder work).
+pub fn locate(dir: &Path) -> Result<PathBuf, ReportError> {
+    for d in [dir.to_owned(), dir.join("reports")] {
+        if d.join(META_FILE).is_file() {
+            return Ok(d);
+        }
+    }
+    Err(ReportError::Meta(dir.to_owned(), format!("no {META_FILE} here or in its reports/ folder; run `callqa run` or `callqa score` first")))
+}
+
+/// Reads `report.json` from a report directory (see [`locate`]).
+pub fn read_meta(dir: &Path) -> Result<(PathBuf, ReportMeta), ReportError> {
+    let dir = locate(dir)?;
+    let path = dir.join(META_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| ReportError::Io(path.clone(), e))?;
+    let meta: ReportMeta = serde_json::from_slice(&bytes).map_err(|e| ReportError::Meta(path.clone(), e.to_string()))?;
+    if meta.format != REPORT_FORMAT {
+        return Err(ReportError::Meta(path, format!("report format {}, this build reads {REPORT_FORMAT}", meta.format)));
+    }
+    Ok((dir, meta))
+}
+
+/// Reads one table's Parquet file from a report directory found by [`read_meta`].
+pub fn read_table<T: Table>(dir: &Path) -> Result<Vec<T>, ReportError> {
+    let path = dir.join(format!("{}.parquet", T::NAME));
+    let bytes = std::fs::read(&path).map_err(|e| ReportError::Io(path.clone(), e))?;
+    let df = ParquetReader::new(Cursor::new(bytes)).finish().map_err(|e| ReportError::Polars(path.clone(), e))?;
+    T::from_frame(&df).map_err(|e| ReportError::Polars(path, e))
+}
+
+/// Reads a whole report set.
+pub fn read(dir: &Path) -> Result<(ReportMeta, Tables), ReportError> {
+    let (dir, meta) = read_meta(dir)?;
+    let tables = Tables {
+        calls: read_table(&dir)?,
+        segments: read_table(&dir)?,
+        findings: read_table(&dir)?,
+        scorecards: read_table(&dir)?,
+        errors: read_table(&dir)?,
+    };
+    Ok((meta, tables))
+}
+
+#[cfg(test)]
+mod tests;

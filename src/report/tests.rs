@@ -1,0 +1,210 @@
+use super::*;
+
+pub(crate) fn sample_tables() -> Tables {
+    let run_id = "r1".to_owned();
+    Tables {
+        calls: vec![CallRow {
+            run_id: run_id.clone(),
+            call_id: "c0001".into(),
+            path: "fixtures/audio/A1001_20261102-093015_c0001.wav".into(),
+            agent_id: "A1001".into(),
+            agent_name: Some("王芳".into()),
+            team: None,
+            started_at: "2026-11-02T09:30:15+08:00".into(),
+            direction: Some("inbound".into()),
+            layout: "agent-left".into(),
+            duration_ms: 44_800,
+            agent_speech_ms: 20_000,
+            customer_speech_ms: 12_000,
+            segments: 12,
+            findings: 2,
+            findings_counted: 1,
+            findings_capped: 0,
+            findings_rejected: 1,
+            score_base: 100.0,
+            deducted: 2.0,
+            score: 98.0,
+            fatal: false,
+            pack_version: "2026.11.23-2".into(),
+            rubric_version: "2026.11.23".into(),
+            model_sha256: "ab".into(),
+        }],
+        segments: vec![SegmentRow {
+            run_id: run_id.clone(),
+            call_id: "c0001".into(),
+            index: 0,
+            role: "agent".into(),
+            start_ms: 600,
+            end_ms: 3_100,
+            text: "您好，这里是客服中心，请问有什么可以帮您？".into(),
+            avg_token_prob: 0.91,
+            no_speech_prob: 0.01,
+        }],
+        findings: vec![FindingRow {
+            run_id: run_id.clone(),
+            finding_id: "0123456789abcdef".into(),
+            call_id: "c0001".into(),
+            agent_id: "A1001".into(),
+            rule_id: "forbidden.reply".into(),
+            rule_name: "回复忌语".into(),
+            pack_version: "2026.11.23-2".into(),
+            category: "forbidden".into(),
+            kind: "forbidden".into(),
+            severity: "minor".into(),
+            rubric_points: 2.0,
+            deducted: 2.0,
+            status: "counted".into(),
+            reason: None,
+            review_verdict: Some("confirm".into()),
+            reviewer: Some("李娜".into()),
+            audit: Some("confirm by 李娜: 确认, \"引号\"\n换行".into()),
+            role: "agent".into(),
+            start_ms: 12_000,
+            end_ms: 13_000,
+            matched_text: "你自己去看".into(),
+            normalized_text: "你自己去看".into(),
+            match_mode: Some("exact".into()),
+            similarity: Some(1.0),
+            value: None,
+            detail: String::new(),
+            utterance_start_ms: Some(11_500),
+            utterance_end_ms: Some(14_000),
+            utterance: Some("[agent] 你自己去看吧".into()),
+            context_before: None,
+            context_after: Some("[customer] 好吧".into()),
+        }],
+        scorecards: vec![ScorecardRow {
+            run_id: run_id.clone(),
+            period_kind: "month".into(),
+            period: "2026-11".into(),
+            period_start: "2026-11-01".into(),
+            agent_id: "A1001".into(),
+            agent_name: Some("王芳".into()),
+            team: Some("一组".into()),
+            calls: 1,
+            findings_counted: 1,
+            findings_capped: 0,
+            findings_rejected: 1,
+            minor: 1,
+            medium: 0,
+            severe: 0,
+            fatal: 0,
+            base: 80.0,
+            deducted: 2.0,
+            escalation: 0.0,
+            escalation_notes: String::new(),
+            bonus: 5.0,
+            bonus_items: "no_medium".into(),
+            adjustment: 0.0,
+            adjustment_reason: None,
+            adjusted_by: None,
+            uncapped: 83.0,
+            score: 83.0,
+            grade: "b".into(),
+            failed: false,
+            fail_reason: String::new(),
+            in_grace: false,
+            pay_float: Some(30.0),
+            rank_in_team: 1,
+            rank_overall: 1,
+            rubric_version: "2026.11.23".into(),
+        }],
+        errors: vec![ErrorRow {
+            run_id,
+            file: "fixtures/audio/broken.wav".into(),
+            call_id: None,
+            stage: "ingest".into(),
+            reason: "name matches no pattern".into(),
+        }],
+    }
+}
+
+pub(crate) fn sample_meta() -> ReportMeta {
+    ReportMeta {
+        format: REPORT_FORMAT,
+        run_id: "r1".into(),
+        generated_at: "2026-11-23T12:00:00+08:00".into(),
+        producer: "callqa test".into(),
+        pack: "zh-cn".into(),
+        pack_version: "2026.11.23-2".into(),
+        rubric_version: "2026.11.23".into(),
+        model_sha256: None,
+        timezone: "Asia/Shanghai".into(),
+        redacted: false,
+        files: Vec::new(),
+    }
+}
+
+#[test]
+fn a_report_set_round_trips_through_parquet() {
+    let d = tempfile::tempdir().unwrap();
+    let meta = write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    assert_eq!(meta.files.len(), 10);
+    let (back_meta, back) = read(d.path()).unwrap();
+    assert_eq!(back_meta, meta);
+    assert_eq!(back, sample_tables());
+}
+
+/// CSV and Parquet must hold the same rows: read the CSV back with the Parquet file's schema
+/// and compare the frames.
+#[test]
+fn csv_holds_the_same_rows_as_parquet() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    for name in ["calls", "segments", "findings", "scorecards", "errors"] {
+        let pq = ParquetReader::new(std::fs::File::open(d.path().join(format!("{name}.parquet"))).unwrap()).finish().unwrap();
+        let csv = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema(Some(pq.schema().clone()))
+            .try_into_reader_with_file_path(Some(d.path().join(format!("{name}.csv"))))
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert!(csv.equals_missing(&pq), "{name}: csv {csv:?} parquet {pq:?}");
+    }
+}
+
+#[test]
+fn the_bom_flag_starts_each_csv_with_a_byte_order_mark() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), sample_meta(), &sample_tables(), CsvOptions { bom: true }).unwrap();
+    let bytes = std::fs::read(d.path().join("calls.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFrun_id,call_id,"));
+    let plain = tempfile::tempdir().unwrap();
+    write(plain.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    assert!(std::fs::read(plain.path().join("calls.csv")).unwrap().starts_with(b"run_id,call_id,"));
+}
+
+#[test]
+fn a_run_directory_and_its_reports_folder_both_locate_the_set() {
+    let d = tempfile::tempdir().unwrap();
+    write(&d.path().join("reports"), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    assert_eq!(locate(d.path()).unwrap(), d.path().join("reports"));
+    assert_eq!(locate(&d.path().join("reports")).unwrap(), d.path().join("reports"));
+    let err = locate(&d.path().join("nowhere")).unwrap_err().to_string();
+    assert!(err.contains("nowhere") && err.contains("report.json"), "{err}");
+}
+
+/// The README documents every table's columns in order; this keeps the two in step.
+#[test]
+fn the_readme_documents_every_column() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (name, cols) in [
+        (CallRow::NAME, CallRow::COLUMNS),
+        (SegmentRow::NAME, SegmentRow::COLUMNS),
+        (FindingRow::NAME, FindingRow::COLUMNS),
+        (ScorecardRow::NAME, ScorecardRow::COLUMNS),
+        (ErrorRow::NAME, ErrorRow::COLUMNS),
+    ] {
+        let want: Vec<String> = cols.iter().map(|(c, t)| format!("| `{c}` | {t} |")).collect();
+        let start = readme.find(&format!("#### `{name}`")).unwrap_or_else(|| panic!("README has no `#### `{name}`` section"));
+        let section = &readme[start..];
+        let section = &section[..section[5..].find("####").map(|i| i + 5).unwrap_or(section.len())];
+        let got: Vec<String> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| l.splitn(4, '|').take(3).collect::<Vec<_>>().join("|").trim_end().to_owned() + " |")
+            .collect();
+        assert_eq!(got, want, "README table for {name}");
+    }
+}
