@@ -74,7 +74,11 @@ pub(crate) fn read_rows(text: &str, origin: &Path, required: &[&str], optional: 
     }
     // csv's own line numbers skip blank lines; count from the byte offset instead.
     let line_at = |pos: Option<&csv::Position>| pos.map_or(0, |p| {
-        let at = (p.byte() as usize).min(text.len());
+        let mut at = (p.byte() as usize).min(text.len());
+        // A record's position is where reading began, before the blank lines it skipped.
+        while text.as_bytes().get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            at += 1;
+        }
         text.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1
     });
     let mut rows = Vec::new();
