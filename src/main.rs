@@ -219,11 +219,14 @@ struct EvalArgs {
 
 #[derive(Subcommand)]
 enum RulesCommand {
-    /// Validate a rule pack and report every problem with file and line.
+    /// Validate a rule pack and the scoring rubrics beside it; report every problem with file and line.
     Check {
         /// The pack directory.
         #[arg(default_value = "rules/zh-cn")]
         dir: PathBuf,
+        /// A rubric file to check instead of the rubric.toml / rubric-*.toml in the pack's parent directory.
+        #[arg(long)]
+        rubric: Vec<PathBuf>,
     },
 }
 
@@ -317,7 +320,7 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        Command::Rules(RulesCommand::Check { dir }) => run_rules_check(&dir),
+        Command::Rules(RulesCommand::Check { dir, rubric }) => run_rules_check(&dir, &rubric),
         Command::Scan(args) => run_scan(args),
         Command::Run(args) => run_run(args),
         Command::Merge(args) => run_merge(args),
@@ -500,14 +503,28 @@ fn load_pack(dir: &std::path::Path) -> Option<callqa::rules::Pack> {
     }
 }
 
-fn run_rules_check(dir: &std::path::Path) -> ExitCode {
-    match load_pack(dir) {
+fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
+    let mut ok = match load_pack(dir) {
         Some(pack) => {
             println!("{}: pack {} version {}, {} rules, ok", dir.display(), pack.name(), pack.version(), pack.rules().len());
-            ExitCode::SUCCESS
+            true
         }
-        None => ExitCode::from(1),
+        None => false,
+    };
+    let rubrics = if rubrics.is_empty() { callqa::score::rubrics_beside(dir) } else { rubrics.to_vec() };
+    for path in &rubrics {
+        match callqa::score::Rubric::load(path) {
+            Ok(r) => println!("{}: rubric {} version {}, ok", path.display(), r.name, r.version()),
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                eprintln!("callqa: {} problem(s) in the rubric {}", problems.len(), path.display());
+                ok = false;
+            }
+        }
     }
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {

@@ -32,9 +32,15 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn at(file: &Path, src: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Problem {
+    /// A problem at a byte span of `src` (the whole file when `span` is `None`).
+    pub(crate) fn at(file: &Path, src: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Problem {
         let (line, column) = span.map(|s| line_col(src, s.start)).unwrap_or((0, 0));
         Problem { file: file.to_owned(), line, column, message: message.into() }
+    }
+
+    /// A problem on a known line (a CSV row), column 1; line 0 for the whole file.
+    pub fn on_line(file: &Path, line: usize, message: impl Into<String>) -> Problem {
+        Problem { file: file.to_owned(), line, column: usize::from(line > 0), message: message.into() }
     }
 
     pub fn file(&self) -> &Path {
