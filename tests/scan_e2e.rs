@@ -115,3 +115,26 @@ fn a_bad_transcript_fails_alone_and_a_bad_pack_is_a_usage_error() {
     let o = callqa(&["scan", "fixtures/transcripts", "--rules", dir.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn rules_check_validates_rubrics_with_file_and_line() {
+    let o = callqa(&["rules", "check", "rules/zh-cn"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("rules/rubric.toml: rubric") && out.contains("rules/rubric-10pt.toml: rubric"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(root().join("rules/rubric.toml")).unwrap();
+    let bad = good.replace("[severity]\n", "[severity]\nmajor = 5\n").replace("min = -5\nmax = 5", "min = 5\nmax = -5");
+    let line = |needle: &str| bad.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    let path = dir.path().join("rubric-bad.toml");
+    std::fs::write(&path, &bad).unwrap();
+    let o = callqa(&["rules", "check", "rules/zh-cn", "--rubric", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for want in [
+        format!("{}:{}:9: points for an unknown severity `major`", path.display(), line("major = 5")),
+        format!("{}:{}:7: adjustment range inverted: `min` 5 is above `max` -5", path.display(), line("min = 5")),
+    ] {
+        assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    }
+    assert!(err.contains("2 problem(s) in the rubric"), "{err}");
+}
