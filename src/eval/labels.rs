@@ -142,18 +142,18 @@ pub fn parse_labels<R: Read>(input: R, name: &str, categories: &[&str]) -> Resul
         if kind == Some(Kind::Forbidden) && phrase.is_empty() {
             problems.push(problem(line, "a forbidden label needs the phrase".into()));
         }
-        if problems.len() == before {
-            if let Some(kind) = kind {
-                labels.push(Label {
-                    call_id: call_id.to_owned(),
-                    category: category.to_owned(),
-                    kind,
-                    start_ms,
-                    phrase: phrase.to_owned(),
-                    note: field(5).to_owned(),
-                    line,
-                });
-            }
+        if problems.len() == before
+            && let Some(kind) = kind
+        {
+            labels.push(Label {
+                call_id: call_id.to_owned(),
+                category: category.to_owned(),
+                kind,
+                start_ms,
+                phrase: phrase.to_owned(),
+                note: field(5).to_owned(),
+                line,
+            });
         }
     }
     if problems.is_empty() { Ok(labels) } else { Err(LabelErrors(problems)) }

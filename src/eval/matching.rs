@@ -7,7 +7,10 @@
 //! within the tolerance. A label without a time (a phrase that was never said) matches any
 //! finding of its call, category and kind. Each label and each finding is used at most once:
 //! candidate pairs are taken best first (phrase and time, then phrase, then time, then
-//! untimed), nearest first within each.
+//! untimed), then those whose label note starts with the finding's rule id (the fixture
+//! labels' notes do, e.g. `closing.thanks: …`; this only decides *which* of two findings
+//! a label pairs with, so that the one listed as a false positive is the right one), then
+//! nearest first.
 //!
 //! Only the calls named as evaluated count. Their findings with no label are false positives,
 //! including findings on calls that have no labels at all. Findings of rules that watch the
@@ -114,7 +117,7 @@ pub fn evaluate(labels: &[Label], findings: &[Finding], calls: &[String], tolera
         .collect();
 
     // Every admissible pair, best first.
-    let mut candidates: Vec<(MatchedBy, u64, usize, usize)> = Vec::new();
+    let mut candidates: Vec<(MatchedBy, bool, u64, usize, usize)> = Vec::new();
     for (li, l) in labels_in.iter().enumerate() {
         for (fi, f) in findings_in.iter().enumerate() {
             if l.call_id != f.call_id || l.category != f.category || l.kind != f.kind {
@@ -131,7 +134,8 @@ pub fn evaluate(labels: &[Label], findings: &[Finding], calls: &[String], tolera
                 (false, false) if l.start_ms.is_none() && lp.is_empty() => MatchedBy::Untimed,
                 (false, false) => continue,
             };
-            candidates.push((by, dt.unwrap_or(0), li, fi));
+            let other_rule = rule_hint(&l.note) != Some(f.rule_id.as_str());
+            candidates.push((by, other_rule, dt.unwrap_or(0), li, fi));
         }
     }
     candidates.sort();
@@ -139,7 +143,7 @@ pub fn evaluate(labels: &[Label], findings: &[Finding], calls: &[String], tolera
     let mut label_used = vec![false; labels_in.len()];
     let mut finding_used = vec![false; findings_in.len()];
     let mut pairs = Vec::new();
-    for (by, _, li, fi) in candidates {
+    for (by, _, _, li, fi) in candidates {
         if label_used[li] || finding_used[fi] {
             continue;
         }
@@ -187,6 +191,12 @@ pub fn evaluate(labels: &[Label], findings: &[Finding], calls: &[String], tolera
         labels_not_evaluated: labels.len() - labels_in.len(),
         findings_left_out: findings.len() - findings_in.len(),
     }
+}
+
+/// The rule id a label's note starts with (`forbidden.replying: …`), if it does.
+fn rule_hint(note: &str) -> Option<&str> {
+    let head = note.split(':').next()?.trim();
+    (head.contains('.') && !head.contains(char::is_whitespace)).then_some(head)
 }
 
 fn rate(x: Option<f64>) -> String {
@@ -399,6 +409,21 @@ mod tests {
             1000,
         );
         assert_eq!(r.overall.true_positives, 0);
+    }
+
+    #[test]
+    fn the_rule_named_in_the_note_decides_which_finding_a_label_takes() {
+        let mut words = label("c2", "politeness", Kind::Required, None, "");
+        words.note = "politeness.words: only one 请".into();
+        let findings = [
+            finding("c2", "politeness.courtesy", Kind::Required, 0, ""),
+            finding("c2", "politeness.words", Kind::Required, 0, ""),
+        ];
+        let r = evaluate(&[words], &findings, &calls(&["c2"]), 1000);
+        assert_eq!(r.pairs[0].rule_id, "politeness.words");
+        assert_eq!(r.false_positives[0].rule_id, "politeness.courtesy");
+        assert_eq!(rule_hint("no rule here: x"), None);
+        assert_eq!(rule_hint("greeting.latency"), Some("greeting.latency"));
     }
 
     #[test]
