@@ -10,6 +10,7 @@
 //! maps those stems to the call ids the labels use (`c0001`).
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -89,12 +90,15 @@ fn run() -> Result<(), String> {
         return Err(format!("{}: no *.findings.json files", args.findings.display()));
     }
     let report = evaluate(&labels, &findings, &calls, args.tolerance_ms);
-    print!("{report}");
     if let Some(j) = &args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         std::fs::write(j, text + "\n").map_err(|e| format!("{}: {e}", j.display()))?;
     }
-    Ok(())
+    // A closed pipe (`| head`) is not an error worth a panic.
+    match write!(std::io::stdout().lock(), "{report}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {
