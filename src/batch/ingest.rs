@@ -61,6 +61,11 @@ pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layo
         } else {
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         };
+        // Recorders write `.WAV` as often as `.wav`; the pattern's extension matches either.
+        let name = match name.rsplit_once('.') {
+            Some((stem, ext)) if ext.eq_ignore_ascii_case("wav") => format!("{stem}.wav"),
+            _ => name,
+        };
         let Some(f) = pattern.match_name(&name) else {
             ing.errors.push(IngestError {
                 file: path.display().to_string(),

@@ -158,6 +158,11 @@ fn run_id(loaded: &[Loaded], errors: &[ErrorRow], pack_version: &str, scoring: &
     crate::fsutil::sha256_bytes(key.as_bytes())[..12].to_owned()
 }
 
+/// Turns −0.0 (a sum of no deductions, negated) into 0.0, so files do not show "-0.0".
+fn num(x: f64) -> f64 {
+    x + 0.0
+}
+
 fn mask(s: &str, text: TextOptions) -> String {
     if text.redact { crate::redact::redact(s).into_owned() } else { s.to_owned() }
 }
@@ -188,9 +193,9 @@ fn call_row(run_id: &str, l: &Loaded, s: &CallScore, pack_version: &str, tz: &Ti
         findings_counted: i64::from(s.findings_counted),
         findings_capped: i64::from(s.findings_capped),
         findings_rejected: i64::from(s.findings_rejected),
-        score_base: s.base,
-        deducted: s.deducted,
-        score: s.score,
+        score_base: num(s.base),
+        deducted: num(s.deducted),
+        score: num(s.score),
         fatal: s.fatal,
         pack_version: pack_version.to_owned(),
         rubric_version: s.rubric_version.clone(),
@@ -264,22 +269,22 @@ fn scorecard_row(run_id: &str, c: &Scorecard) -> ScorecardRow {
         medium: i64::from(c.medium),
         severe: i64::from(c.severe),
         fatal: i64::from(c.fatal),
-        base: c.base,
-        deducted: c.deducted,
-        escalation: c.escalation,
+        base: num(c.base),
+        deducted: num(c.deducted),
+        escalation: num(c.escalation),
         escalation_notes: c.escalation_notes.clone(),
-        bonus: c.bonus,
+        bonus: num(c.bonus),
         bonus_items: c.bonus_items.clone(),
-        adjustment: c.adjustment,
+        adjustment: num(c.adjustment),
         adjustment_reason: c.adjustment_reason.clone(),
         adjusted_by: c.adjusted_by.clone(),
-        uncapped: c.uncapped,
-        score: c.score,
+        uncapped: num(c.uncapped),
+        score: num(c.score),
         grade: c.grade.clone(),
         failed: c.failed,
         fail_reason: c.fail_reason.clone(),
         in_grace: c.in_grace,
-        pay_float: c.pay_float,
+        pay_float: c.pay_float.map(num),
         rank_in_team: i64::from(c.team_rank),
         rank_overall: i64::from(c.rank),
         rubric_version: c.rubric_version.clone(),

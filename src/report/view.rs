@@ -76,7 +76,7 @@ pub fn render(meta: &ReportMeta, tables: &Tables, filter: &ScorecardFilter) -> R
             c.severe.to_string(),
             c.fatal.to_string(),
             format!("{:.1}", c.score),
-            if c.failed { format!("{} FAIL", c.grade) } else { c.grade.clone() },
+            if c.failed && c.grade != "fail" { format!("{} (failed)", c.grade) } else { c.grade.clone() },
             match (c.pay_float, c.in_grace) {
                 (_, true) => "grace".into(),
                 (Some(p), _) => format!("{p:+.0}"),
