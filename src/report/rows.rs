@@ -9,12 +9,17 @@ use super::table::table;
 table! {
     /// One row per call that was scored (failed calls are in `errors` instead).
     pub struct CallRow as "calls" {
+        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
         pub run_id: String,
+        /// The call's id (from the manifest or the file name).
         pub call_id: String,
         /// The recording as the run was given it.
         pub path: String,
+        /// The agent who took the call.
         pub agent_id: String,
+        /// The agent's name, when the manifest gives it.
         pub agent_name: Option<String>,
+        /// The agent's team, when the manifest or pattern gives it.
         pub team: Option<String>,
         /// When the call connected, RFC 3339 in the site's time zone.
         pub started_at: String,
@@ -22,10 +27,12 @@ table! {
         pub direction: Option<String>,
         /// `agent-left`, `agent-right` or `mixed` (mono).
         pub layout: String,
+        /// Length of the recording.
         pub duration_ms: i64,
         /// Speech found on the agent's and the customer's channel (mono: all under agent).
         pub agent_speech_ms: i64,
         pub customer_speech_ms: i64,
+        /// Utterances transcribed.
         pub segments: i64,
         /// Findings the scan produced; of those, the ones that deduct, those over an occurrence
         /// cap, and those rejected in review.
@@ -39,8 +46,11 @@ table! {
         pub score: f64,
         /// A fatal (immediate-fail) finding stands on this call.
         pub fatal: bool,
+        /// Version of the rule pack that produced the findings.
         pub pack_version: String,
+        /// Version of the rubric that scored them.
         pub rubric_version: String,
+        /// SHA-256 of the Whisper model file.
         pub model_sha256: String,
     }
 }
@@ -48,16 +58,20 @@ table! {
 table! {
     /// One row per transcribed utterance.
     pub struct SegmentRow as "segments" {
+        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
         pub run_id: String,
+        /// The call's id (from the manifest or the file name).
         pub call_id: String,
         /// Position in the call's transcript, from 0.
         pub index: i64,
         /// `agent`, `customer` or `mixed`.
         pub role: String,
+        /// Start and end on the call's timeline.
         pub start_ms: i64,
         pub end_ms: i64,
         /// Simplified-Chinese text (redacted when the report set was written with `--redact`).
         pub text: String,
+        /// Whisper's mean token probability for the utterance, and its probability that the window held no speech.
         pub avg_token_prob: f64,
         pub no_speech_prob: f64,
     }
@@ -66,14 +80,20 @@ table! {
 table! {
     /// One row per finding, with its evidence and what review and scoring made of it.
     pub struct FindingRow as "findings" {
+        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
         pub run_id: String,
         /// Stable across re-runs of the same transcript and pack version; reviews refer to it.
         pub finding_id: String,
+        /// The call's id (from the manifest or the file name).
         pub call_id: String,
+        /// The agent who took the call.
         pub agent_id: String,
+        /// The rule, its Chinese name, and the rule pack version.
         pub rule_id: String,
         pub rule_name: String,
+        /// Version of the rule pack that produced the findings.
         pub pack_version: String,
+        /// The rule's category (greeting, closing, forbidden, …).
         pub category: String,
         /// `required`, `forbidden` or `metric`.
         pub kind: String,
@@ -94,15 +114,19 @@ table! {
         pub audit: Option<String>,
         /// The role the rule looks at: `agent`, `customer` or `any`.
         pub role: String,
+        /// Start and end on the call's timeline.
         pub start_ms: i64,
         pub end_ms: i64,
+        /// The words as transcribed, and normalised as matched; empty for unmet required rules and measures.
         pub matched_text: String,
         pub normalized_text: String,
         /// `exact` or `fuzzy`; empty for unmet required rules and measures.
         pub match_mode: Option<String>,
+        /// 1 for exact matches, the pinyin similarity for fuzzy ones.
         pub similarity: Option<f64>,
         /// A metric rule's measured value (ms, characters per minute, probability).
         pub value: Option<f64>,
+        /// A plain sentence for the inspector, e.g. "greeting at 4.2 s, limit 3.0 s".
         pub detail: String,
         /// The utterance holding the hit and its neighbours, as `[role] text`.
         pub utterance_start_ms: Option<i64>,
@@ -116,6 +140,7 @@ table! {
 table! {
     /// One row per agent and period.
     pub struct ScorecardRow as "scorecards" {
+        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
         pub run_id: String,
         /// `day`, `week` or `month`.
         pub period_kind: String,
@@ -123,9 +148,13 @@ table! {
         pub period: String,
         /// First day of the period in the site's time zone (`2026-11-01`).
         pub period_start: String,
+        /// The agent who took the call.
         pub agent_id: String,
+        /// The agent's name, when the manifest gives it.
         pub agent_name: Option<String>,
+        /// The agent's team, when the manifest or pattern gives it.
         pub team: Option<String>,
+        /// Calls scored in the period.
         pub calls: i64,
         /// Findings that deduct, that are over a cap, and that were rejected in review.
         pub findings_counted: i64,
@@ -167,6 +196,7 @@ table! {
         /// 1 = best; ties share a rank; failed periods rank last.
         pub rank_in_team: i64,
         pub rank_overall: i64,
+        /// Version of the rubric that scored them.
         pub rubric_version: String,
     }
 }
@@ -174,12 +204,15 @@ table! {
 table! {
     /// One row per recording or call that could not be processed.
     pub struct ErrorRow as "errors" {
+        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
         pub run_id: String,
+        /// The recording, or `manifest.csv:LINE` for a bad manifest row.
         pub file: String,
         /// Empty when the file could not be given a call id (e.g. its name matched no pattern).
         pub call_id: Option<String>,
         /// `ingest`, `transcribe`, `scan` or `score`.
         pub stage: String,
+        /// What went wrong, naming the file.
         pub reason: String,
     }
 }

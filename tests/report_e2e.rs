@@ -1,0 +1,139 @@
+//! End-to-end through the real binary, without the model: `scan → score → scorecard →
+//! examples --clips` over committed ASR transcripts of three fixture calls
+//! (`fixtures/transcripts/asr/`, made by `callqa transcribe` from `fixtures/audio/`), and a
+//! review that rejects a finding changing the scorecard.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use callqa::report::{self, Table};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn callqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_callqa")).args(args).current_dir(root()).output().expect("runs callqa")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Scans the ASR transcripts and scores them into `reports`.
+fn scan_and_score(tmp: &Path, reports: &Path) -> Output {
+    let findings = tmp.join("findings");
+    let o = callqa(&["scan", "fixtures/transcripts/asr", "--out", s(&findings)]);
+    assert!(o.status.success(), "{}", text(&o));
+    callqa(&[
+        "score",
+        "--transcripts",
+        "fixtures/transcripts/asr",
+        "--findings",
+        s(&findings),
+        "--manifest",
+        "fixtures/audio/manifest.csv",
+        "--out",
+        s(reports),
+    ])
+}
+
+#[test]
+fn scan_score_scorecard_and_examples_with_clips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reports = tmp.path().join("reports");
+    let o = scan_and_score(tmp.path(), &reports);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("3 calls scored"), "{}", text(&o));
+
+    // The report set reads back, with the documented columns, and CSV holds the same rows.
+    let (meta, tables) = report::read(&reports).unwrap();
+    assert_eq!(tables.calls.len(), 3);
+    assert_eq!(meta.rubric_version, callqa::score::Rubric::default_embedded().version());
+    let c2 = tables.calls.iter().find(|c| c.call_id == "c0002").unwrap();
+    assert_eq!((c2.agent_id.as_str(), c2.agent_name.as_deref(), c2.team.as_deref()), ("A1002", Some("李强"), Some("T01")));
+    assert_eq!(c2.started_at, "2026-11-02T14:05:42+08:00");
+    assert!(c2.findings >= 5 && c2.score < 100.0, "{c2:?}");
+    for (name, rows) in [
+        ("calls", tables.calls.len()),
+        ("segments", tables.segments.len()),
+        ("findings", tables.findings.len()),
+        ("scorecards", tables.scorecards.len()),
+    ] {
+        let csv = std::fs::read_to_string(reports.join(format!("{name}.csv"))).unwrap();
+        let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+        assert_eq!(rdr.records().count(), rows, "{name}.csv");
+    }
+    let header = std::fs::read_to_string(reports.join("findings.csv")).unwrap();
+    let want: Vec<&str> = report::FindingRow::COLUMNS.iter().map(|(c, _)| *c).collect();
+    assert_eq!(header.lines().next().unwrap(), want.join(","));
+
+    // Scorecard for one agent and month.
+    let o = callqa(&["scorecard", "--reports", s(&reports), "--agent", "A1002", "--period", "2026-11"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let card = text(&o);
+    assert!(card.contains("A1002") && card.contains("李强") && card.contains("forbidden −"), "{card}");
+    let before = tables.scorecards.iter().find(|c| c.agent_id == "A1002" && c.period == "2026-11").unwrap().clone();
+
+    // Coaching examples with clips: each clip is the finding's span ± 2 s of the recording.
+    let clips = tmp.path().join("clips");
+    let o = callqa(&["examples", "--reports", s(&reports), "--category", "forbidden", "--limit", "2", "--clips", s(&clips)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(text(&o).matches("clip: ").count(), 2, "{}", text(&o));
+    let mut wavs: Vec<_> = std::fs::read_dir(&clips).unwrap().map(|e| e.unwrap().path()).collect();
+    wavs.sort();
+    assert_eq!(wavs.len(), 2);
+    for w in &wavs {
+        let name = w.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("A1002_c0002_forbidden."), "{name}");
+        let r = hound::WavReader::open(w).unwrap();
+        assert!(r.duration() >= 4 * 16_000, "{name}: {} samples", r.duration());
+    }
+    let o = callqa(&["examples", "--reports", s(&reports), "--category", "greeting", "--good"]);
+    assert!(o.status.success() && text(&o).contains("c0001"), "{}", text(&o));
+
+    // A review rejects the worst finding: it stops counting, the scorecard shows it, and the
+    // audit column says who did it.
+    let worst = tables
+        .findings
+        .iter()
+        .filter(|f| f.call_id == "c0002" && f.status == "counted")
+        .max_by(|a, b| a.deducted.total_cmp(&b.deducted))
+        .unwrap()
+        .clone();
+    std::fs::write(reports.join("reviews.csv"), format!("finding_id,verdict,reviewer,note\n{},reject,王主管,客户引用\n", worst.finding_id)).unwrap();
+    let o = scan_and_score(tmp.path(), &reports);
+    assert!(o.status.success(), "{}", text(&o));
+    let (meta2, tables2) = report::read(&reports).unwrap();
+    assert_ne!(meta2.run_id, meta.run_id, "a new review makes a new report set");
+    let f = tables2.findings.iter().find(|f| f.finding_id == worst.finding_id).unwrap();
+    assert_eq!((f.status.as_str(), f.deducted), ("rejected", 0.0));
+    assert!(f.audit.as_deref().unwrap_or("").contains("王主管"), "{f:?}");
+    let after = tables2.scorecards.iter().find(|c| c.agent_id == "A1002" && c.period == "2026-11").unwrap();
+    assert_eq!(after.findings_rejected, before.findings_rejected + 1);
+    assert!(after.deducted < before.deducted, "{} → {}", before.deducted, after.deducted);
+}
+
+#[test]
+fn bad_inputs_to_the_report_commands_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = callqa(&["scorecard", "--reports", s(&tmp.path().join("nothing"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("nothing") && text(&o).contains("report.json"), "{}", text(&o));
+
+    let reports = tmp.path().join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(reports.join("reviews.csv"), "finding_id,verdict,reviewer,note\nabc,maybe,王,\n").unwrap();
+    let o = scan_and_score(tmp.path(), &reports);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("reviews.csv:2"), "{}", text(&o));
+
+    let o = callqa(&["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(tmp.path()), "--out", s(&tmp.path().join("r2"))]);
+    assert_eq!(o.status.code(), Some(1), "missing findings fail the calls: {}", text(&o));
+    let errors = std::fs::read_to_string(tmp.path().join("r2/errors.csv")).unwrap();
+    assert!(errors.contains("c0001.findings.json") && errors.contains("callqa scan"), "{errors}");
+}

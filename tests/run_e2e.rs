@@ -1,0 +1,172 @@
+//! End-to-end through the real binary with the base model (`models/fetch-base.sh`):
+//! - the nightly batch on the whole fixture corpus, with the corrupt and the empty recording
+//!   landing in `errors` and everything else scored; `callqa eval` against the labels;
+//! - a run killed with SIGKILL mid-way, then resumed, gives the same reports as an
+//!   uninterrupted run, and so do two shards merged.
+//!
+//! The two tests each keep both cores busy, so they take turns (a lock) rather than slow each
+//! other down.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static CORES: Mutex<()> = Mutex::new(());
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn model() -> PathBuf {
+    let m = std::env::var_os("CALLQA_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("models/ggml-base.bin"));
+    assert!(m.is_file(), "{} is missing: run models/fetch-base.sh first (README, 'Set up')", m.display());
+    m
+}
+
+fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_callqa"));
+    c.args(args).current_dir(root()).env("CALLQA_MODEL", model());
+    c
+}
+
+fn callqa(args: &[&str]) -> Output {
+    command(args).output().expect("runs callqa")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every CSV of a report set, and its run id: what must be equal between two runs.
+fn report_files(reports: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = ["calls", "segments", "findings", "scorecards", "errors"]
+        .iter()
+        .map(|n| {
+            let csv = std::fs::read_to_string(reports.join(format!("{n}.csv"))).unwrap_or_else(|e| panic!("{n}.csv: {e}"));
+            (n.to_string(), csv)
+        })
+        .collect();
+    let meta = callqa::report::read_meta(reports).unwrap().1;
+    v.push(("run_id".into(), meta.run_id));
+    v
+}
+
+#[test]
+fn the_nightly_batch_runs_the_fixture_corpus_and_eval_reads_it() {
+    let _turn = CORES.lock().unwrap_or_else(|e| e.into_inner());
+    let out = tempfile::tempdir().unwrap();
+    let o = callqa(&["run", "--manifest", "fixtures/audio/manifest.csv", "--out", s(out.path()), "--jobs", "2", "--threads", "1"]);
+    // The corpus holds a corrupt and an empty recording on purpose: exit 1, listed in errors.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let log = text(&o);
+    assert!(log.contains("audio-h per h") && log.contains("reports in"), "{log}");
+    let (meta, tables) = callqa::report::read(out.path()).unwrap();
+    let manifest_rows = std::fs::read_to_string(root().join("fixtures/audio/manifest.csv")).unwrap().lines().count() - 1;
+    assert_eq!(tables.calls.len() + tables.errors.len(), manifest_rows, "{:?}", tables.errors);
+    assert_eq!(tables.errors.len(), 2, "{:?}", tables.errors);
+    assert!(tables.errors.iter().all(|e| e.stage == "transcribe"), "{:?}", tables.errors);
+    assert!(tables.scorecards.iter().any(|c| c.period == "2026-12") && tables.scorecards.iter().any(|c| c.period == "2026-11"));
+    assert_eq!(meta.pack, "zh-cn");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("run.json")).unwrap()).unwrap();
+    assert!(summary["outside_transcription_ms"].as_u64().unwrap() < summary["wall_ms"].as_u64().unwrap());
+
+    let o = callqa(&["eval", "--labels", "fixtures/labels.csv", "--reports", s(out.path())]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report = text(&o);
+    println!("{report}");
+    let overall = report.lines().find(|l| l.trim_start().starts_with("overall")).unwrap_or_else(|| panic!("{report}"));
+    let nums: Vec<f64> = overall.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    // Columns: labels, findings, matched, precision, recall, F1 (see EvalReport's Display).
+    assert!(nums.len() >= 6, "{overall}");
+    let (precision, recall) = (nums[nums.len() - 3], nums[nums.len() - 2]);
+    // Floors under the measured figures (README, "Accuracy"): a regression of a few findings
+    // trips them.
+    assert!(precision >= MIN_PRECISION && recall >= MIN_RECALL, "precision {precision} recall {recall}\n{report}");
+}
+
+/// See README, "Accuracy": the measured figures, less a margin for whisper.cpp's SIMD paths
+/// differing between CPUs.
+const MIN_PRECISION: f64 = 0.80;
+const MIN_RECALL: f64 = 0.70;
+
+/// Four short calls, the corrupt and the empty recording, copied to a folder of their own.
+fn small_corpus() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let fx = root().join("fixtures/audio");
+    let mut names: Vec<String> = std::fs::read_dir(&fx)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| ["_c0002.wav", "_c0003.wav", "_c0005.wav", "_c0006.wav"].iter().any(|c| n.ends_with(c)))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for n in names {
+        std::fs::copy(fx.join(&n), d.path().join(&n)).unwrap();
+    }
+    std::fs::write(d.path().join("A1009_20261201-100000_c9001.wav"), b"").unwrap();
+    std::fs::write(d.path().join("A1009_20261201-110000_c9002.wav"), b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00garbage").unwrap();
+    d
+}
+
+#[test]
+fn a_killed_run_resumes_and_shards_merge_to_the_reports_of_one_run() {
+    let _turn = CORES.lock().unwrap_or_else(|e| e.into_inner());
+    let input = small_corpus();
+    let base = ["--input", s(input.path()), "--jobs", "1", "--threads", "2"];
+
+    // The reference: one uninterrupted run.
+    let whole = tempfile::tempdir().unwrap();
+    let o = callqa(&[&["run", "--out", s(whole.path())][..], &base[..]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let reference = report_files(&whole.path().join("reports"));
+
+    // Killed with SIGKILL once the first transcript is on disk, then run again.
+    let killed = tempfile::tempdir().unwrap();
+    let mut child = command(&[&["run", "--out", s(killed.path())][..], &base[..]].concat())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let transcripts = killed.path().join("work/transcripts");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let done = std::fs::read_dir(&transcripts).map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "json")).count()).unwrap_or(0);
+        if done >= 1 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no chance to clean up.
+    child.wait().unwrap();
+    assert!(!killed.path().join("reports/report.json").exists(), "the run was killed before it finished");
+    let o = callqa(&[&["run", "--out", s(killed.path())][..], &base[..]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("already transcribed"), "the resumed run redid finished calls: {}", text(&o));
+    assert_eq!(report_files(&killed.path().join("reports")), reference);
+
+    // Two shards, merged.
+    let sharded = tempfile::tempdir().unwrap();
+    let mut owned = 0;
+    for shard in ["0/2", "1/2"] {
+        let o = callqa(&[&["run", "--out", s(sharded.path()), "--shard", shard][..], &base[..]].concat());
+        assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}", text(&o));
+        let st: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(sharded.path().join(format!("shard-{}-of-2/work/status.json", &shard[..1]))).unwrap()).unwrap();
+        owned += st["calls"].as_array().unwrap().len() + st["ingest_errors"].as_array().unwrap().len();
+    }
+    assert_eq!(owned, 6, "every recording belongs to exactly one shard");
+    let merged = sharded.path().join("merged");
+    let o = callqa(&["merge", s(sharded.path()), "--out", s(&merged)]);
+    assert_eq!(o.status.code(), Some(1), "the merged set lists the two bad files: {}", text(&o));
+    assert_eq!(report_files(&merged.join("reports")), reference);
+
+    // Merging an incomplete split is refused.
+    let o = callqa(&["merge", s(&sharded.path().join("shard-0-of-2")), "--out", s(&sharded.path().join("m2"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("1/2") && text(&o).contains("missing"), "{}", text(&o));
+}
