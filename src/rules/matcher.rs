@@ -69,7 +69,7 @@ impl Matcher {
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut fuzzy_rules = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
-            let mut lists: Vec<(Slot, &[super::Phrase])> = rule.lexical.as_ref().map(|l| l.slots()).unwrap_or_default();
+            let mut lists: Vec<(Slot, &[super::Phrase])> = rule.phrase_slots();
             if let Some(f) = rule.fuzzy {
                 let phrases = lists
                     .iter()
@@ -175,6 +175,7 @@ mod tests {
             lexical: Some(Lexical::Any(phrases.iter().map(|p| Phrase::new(p)).collect())),
             unless: unless.iter().map(|p| Phrase::new(p)).collect(),
             window: None,
+            after: None,
             min_count: 1,
             fuzzy: fuzzy.then_some(Fuzzy { min_similarity: 0.9 }),
             metric: None,
