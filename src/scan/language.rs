@@ -10,7 +10,9 @@
 use crate::rules::normalize::Normalized;
 
 /// Characters written only in Cantonese. One is enough: none occurs in Mandarin text.
-const CANTONESE: &[char] = &['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'];
+fn cantonese(c: char) -> bool {
+    matches!(c, '嘅' | '咗' | '喺' | '佢' | '冇' | '啲' | '嘢' | '哋' | '嚟')
+}
 
 /// Least Latin letters for an utterance to count as Latin-script speech; shorter ones are
 /// product names and acronyms (ok, app, wifi) inside Mandarin.
@@ -21,7 +23,7 @@ const MIN_LATIN_LETTERS: usize = 8;
 /// Latin-script language; Whisper's code for the commonest).
 pub(super) fn text_language(text: &Normalized) -> Option<&'static str> {
     let s = text.as_str();
-    if s.chars().any(|c| CANTONESE.contains(&c)) {
+    if s.chars().any(cantonese) {
         return Some("yue");
     }
     let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();

@@ -105,6 +105,28 @@ impl FindingsFile {
 pub struct Scanner {
     pack: Pack,
     matcher: Matcher,
+    /// Which rules look at an utterance, by the utterance's role ([`role_slot`]), for the
+    /// rules whose answer depends on the role alone; `windowed` lists the others.
+    masks: [Masks; 3],
+    windowed: Vec<usize>,
+}
+
+/// Per rule: whether its condition looks at an utterance, whether the utterance may hold its
+/// trigger, and either.
+#[derive(Clone, Debug, Default)]
+struct Masks {
+    cond: Vec<bool>,
+    trig: Vec<bool>,
+    eligible: Vec<bool>,
+    any: bool,
+}
+
+fn role_slot(role: Role) -> usize {
+    match role {
+        Role::Agent => 0,
+        Role::Customer => 1,
+        Role::Mixed => 2,
+    }
 }
 
 /// What the scan knows about one call besides its transcript.
@@ -171,7 +193,16 @@ impl Scanner {
     /// Compiles `pack`.
     pub fn new(pack: Pack) -> Result<Scanner, aho_corasick::BuildError> {
         let matcher = Matcher::new(pack.rules())?;
-        Ok(Scanner { pack, matcher })
+        let rules = pack.rules();
+        let masks = [Role::Agent, Role::Customer, Role::Mixed].map(|role| {
+            let cond: Vec<bool> = rules.iter().map(|r| r.lexical.is_some() && r.window.is_none() && r.role.matches(role)).collect();
+            let trig: Vec<bool> = rules.iter().map(|r| r.lexical.is_some() && lexical::may_trigger(r, role)).collect();
+            let eligible: Vec<bool> = cond.iter().zip(&trig).map(|(a, b)| *a || *b).collect();
+            let any = eligible.iter().any(|x| *x);
+            Masks { cond, trig, eligible, any }
+        });
+        let windowed = (0..rules.len()).filter(|&i| rules[i].lexical.is_some() && rules[i].window.is_some()).collect();
+        Ok(Scanner { pack, matcher, masks, windowed })
     }
 
     pub fn pack(&self) -> &Pack {
@@ -222,24 +253,21 @@ impl Scanner {
         let rules = self.pack.rules();
         let segs = &call.t.segments;
         let mut occs: Vec<Vec<Occ>> = vec![Vec::new(); rules.len()];
-        let mut eligible = vec![false; rules.len()];
-        let mut cond = vec![false; rules.len()];
-        let mut trig = vec![false; rules.len()];
+        let mut m = Masks::default();
         let mut found: Vec<Occurrence> = Vec::new();
         for (i, seg) in segs.iter().enumerate() {
-            let mut any = false;
-            for (ri, rule) in rules.iter().enumerate() {
-                let has_phrases = rule.lexical.is_some();
-                cond[ri] = has_phrases && call.admits(rule, i);
-                trig[ri] = has_phrases && lexical::may_trigger(rule, seg);
-                eligible[ri] = cond[ri] || trig[ri];
-                any |= eligible[ri];
+            m.clone_from(&self.masks[role_slot(seg.role)]);
+            for &ri in &self.windowed {
+                m.cond[ri] = call.admits(&rules[ri], i);
+                m.eligible[ri] = m.cond[ri] || m.trig[ri];
+                m.any |= m.cond[ri];
             }
+            let Masks { cond, trig, eligible, any } = &m;
             if !any {
                 continue;
             }
             found.clear();
-            self.matcher.find(&call.norms[i], &eligible, &mut found);
+            self.matcher.find(&call.norms[i], eligible, &mut found);
             found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
             for group in found.chunk_by(|a, b| a.rule == b.rule) {
                 let ri = group[0].rule;
@@ -440,10 +468,38 @@ fn expected_span(call: &Call, rule: &Rule) -> (u64, u64) {
 }
 
 /// A stable finding id: the first 16 hex digits of SHA-256 over call, rule, pack version,
-/// start time and position in the utterance.
+/// start time and position in the utterance, separated by U+001F. Hashed piece by piece: the
+/// scan makes many findings, and a formatted key per finding showed in profiles.
 fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: usize, offset: usize) -> String {
-    let key = format!("{call}\u{1f}{rule}\u{1f}{version}\u{1f}{start_ms}\u{1f}{utterance}\u{1f}{offset}");
-    crate::fsutil::sha256_bytes(key.as_bytes())[..16].to_owned()
+    use sha2::{Digest, Sha256};
+    let (mut a, mut b, mut c) = ([0u8; 20], [0u8; 20], [0u8; 20]);
+    let digest = Sha256::new()
+        .chain_update(call)
+        .chain_update([0x1f])
+        .chain_update(rule)
+        .chain_update([0x1f])
+        .chain_update(version)
+        .chain_update([0x1f])
+        .chain_update(decimal(start_ms, &mut a))
+        .chain_update([0x1f])
+        .chain_update(decimal(utterance as u64, &mut b))
+        .chain_update([0x1f])
+        .chain_update(decimal(offset as u64, &mut c))
+        .finalize();
+    hex::encode(&digest[..8])
+}
+
+/// `n` in decimal, written into `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
 }
 
 #[cfg(test)]

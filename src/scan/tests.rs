@@ -348,6 +348,10 @@ fn finding_ids_are_stable_and_carry_the_pack_version() {
     assert_eq!(a[0].id.len(), 16);
     assert_eq!(a[0].pack_version, "v1");
     assert_eq!(a[0].id, finding_id("c1", "r", "v1", 100, 1, 0));
+    // The id is the first 16 hex digits of SHA-256 over the fields joined by U+001F.
+    let key = "c1\u{1f}r\u{1f}v1\u{1f}100\u{1f}1\u{1f}0";
+    assert_eq!(a[0].id, crate::fsutil::sha256_bytes(key.as_bytes())[..16]);
+    assert_eq!(finding_id("c", "r", "v", 0, 1234567890, 42), crate::fsutil::sha256_bytes("c\u{1f}r\u{1f}v\u{1f}0\u{1f}1234567890\u{1f}42".as_bytes())[..16]);
 }
 
 #[test]
