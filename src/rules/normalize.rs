@@ -113,6 +113,8 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
         origin: Vec::with_capacity(cap),
         simplified: None,
     };
+    // Without the map, a run of ideographs kept as they are is copied in one go.
+    let mut verbatim: Option<usize> = None;
     let mut iter = src.char_indices().peekable();
     while let Some((at, c)) = iter.next() {
         if watch && traditional(c) {
@@ -121,8 +123,16 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
         let end = at + c.len_utf8();
         // Fast path: a common ideograph that is not a numeral is kept as is.
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
-            out.push_source(&src[at..end], at, map);
+            if map {
+                out.push_source(&src[at..end], at, map);
+            } else {
+                verbatim.get_or_insert(at);
+                out.chars += 1;
+            }
             continue;
+        }
+        if let Some(from) = verbatim.take() {
+            out.text.push_str(&src[from..at]);
         }
         let c = fold(c);
         if numeral_digit(c).is_some() || c == '十' {
@@ -147,6 +157,9 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
             continue;
         }
         out.push(c, at, end, map);
+    }
+    if let Some(from) = verbatim {
+        out.text.push_str(&src[from..]);
     }
     if map {
         out.char_bytes.push(out.text.len() as u32);
