@@ -105,6 +105,7 @@ fn big_pack() -> Pack {
             lexical: Some(Lexical::Any(chunk.iter().map(|p| Phrase::new(p)).collect())),
             unless: Vec::new(),
             window: None,
+            after: None,
             min_count: 1,
             fuzzy: None,
             metric: None,
@@ -119,10 +120,8 @@ fn big_pack() -> Pack {
 fn phrases_of(pack: &Pack) -> Vec<String> {
     let mut v = Vec::new();
     for r in pack.rules() {
-        if let Some(l) = &r.lexical {
-            for (_, ps) in l.slots() {
-                v.extend(ps.iter().map(|p| p.normalized().to_owned()));
-            }
+        for (_, ps) in r.phrase_slots() {
+            v.extend(ps.iter().map(|p| p.normalized().to_owned()));
         }
         v.extend(r.unless.iter().map(|p| p.normalized().to_owned()));
     }

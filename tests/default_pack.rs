@@ -226,9 +226,27 @@ fn each_rule_fires_on_a_positive_and_not_on_a_negative() {
             call(&plus(("c", "没别的事我先挂了啊。")), 225.0, 1000),
         ),
         (
+            "situation.thanks_reply",
+            // The customer thanks; the agent's last line answers with no 不客气.
+            call(&with(8, ("a", "好的，感谢您的来电，再见！")), 225.0, 1000),
+            call(&with(7, ("c", "没有了，多谢。")).into_iter().enumerate().map(|(i, l)| if i == 8 { ("a", "不用谢，感谢您的来电，再见！") } else { l }).collect::<Vec<_>>(), 225.0, 1000),
+        ),
+        (
+            "situation.cant_hear_repeat",
+            call(&plus(("a", "我这边听不清，您说什么？")), 225.0, 1000),
+            call(&plus(("a", "对不起，我这边听不清，请您再讲一遍。")), 225.0, 1000),
+        ),
+        (
+            "situation.complaint_impatience",
+            call(&complaint(("c", "你们这服务太差了，我要投诉！"), ("a", "随便你，跟我说也没用。")), 225.0, 1000),
+            // The same words with no complaint before them are not this rule's.
+            call(&complaint(("c", "这个快递怎么这么慢。"), ("a", "随便你，跟我说也没用。")), 225.0, 1000),
+        ),
+        (
             "silence.dead_air",
-            call(GOOD, 225.0, 1000).tap(|t| shift_from(t, 4, 12_000)),
+            // c0003's 8 s look-up silence is dead air at the pack's 5 s; 4 s is not.
             call(GOOD, 225.0, 1000).tap(|t| shift_from(t, 4, 8_000)),
+            call(GOOD, 225.0, 1000).tap(|t| shift_from(t, 4, 4_000)),
         ),
         (
             "overtalk.agent_interrupts",
@@ -256,6 +274,14 @@ fn each_rule_fires_on_a_positive_and_not_on_a_negative() {
         assert!(fired(&s, pos).contains(*rule), "{rule} did not fire on its positive call: fired {:?}", fired(&s, pos));
         assert!(!fired(&s, neg).contains(*rule), "{rule} fired on its negative call: {:#?}", s.scan(neg));
     }
+}
+
+/// The good call with a customer line and the agent's reply inserted before the closing.
+fn complaint(customer: (&'static str, &'static str), agent: (&'static str, &'static str)) -> Vec<(&'static str, &'static str)> {
+    let mut v = good();
+    v.insert(6, customer);
+    v.insert(7, agent);
+    v
 }
 
 /// Moves segments `from..` later by `ms`.
@@ -287,6 +313,27 @@ fn fuzzy_hits_in_the_default_pack_say_so() {
     assert_eq!(f[0].match_mode, Some(callqa::rules::matcher::MatchMode::Fuzzy));
     assert_eq!(f[0].matched_text, "这是不归我管");
     assert!(f[0].similarity.unwrap() < 1.0);
+}
+
+/// Whisper split the standard greeting over two segments in a real call (c0005): the
+/// greeting is judged over the agent's first two utterances together.
+#[test]
+fn a_greeting_split_over_two_segments_is_met() {
+    let s = scanner();
+    let mut lines = good();
+    lines[0] = ("a", "您好，欢迎您致电客服中心服务热线，这里是客服中心");
+    lines.insert(1, ("a", "请问有什么可以帮您？"));
+    let f = fired(&s, &call(&lines, 225.0, 1000));
+    assert!(!f.contains("greeting.standard"), "{f:?}");
+    // A complaint answered calmly, and a second complaint answered impatiently: one finding.
+    let mut lines = good();
+    lines.insert(6, ("c", "我要投诉。"));
+    lines.insert(7, ("a", "非常抱歉，我马上帮您处理。"));
+    lines.insert(8, ("c", "我要投诉你！"));
+    lines.insert(9, ("a", "随便你。"));
+    let found: Vec<_> = s.scan(&call(&lines, 225.0, 1000)).into_iter().filter(|f| f.rule_id == "situation.complaint_impatience").collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].trigger.as_ref().map(|u| u.index), Some(8));
 }
 
 /// greeting.welcome ships disabled (000 lists it as one greeting among others); a centre that

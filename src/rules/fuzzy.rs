@@ -89,17 +89,22 @@ fn table() -> &'static Table {
 
 /// The syllables of (normalised) text, one per character. Digits read as their numerals.
 pub fn syllables(text: &str) -> Vec<Syllable> {
+    let mut v = Vec::with_capacity(text.len() / 3 + 1);
+    syllables_into(text, &mut v);
+    v
+}
+
+/// [`syllables`] into a buffer the caller reuses.
+pub fn syllables_into(text: &str, out: &mut Vec<Syllable>) {
     let t = table();
-    text.chars()
-        .map(|ch| {
+    out.extend(text.chars().map(|ch| {
             let (pinyin, folded) = match ch {
                 '0'..='9' => t.digits[ch as usize - '0' as usize],
                 _ if (CJK_START..CJK_END).contains(&(ch as u32)) => t.cjk[(ch as u32 - CJK_START) as usize],
                 _ => (0, 0),
             };
-            Syllable { ch, pinyin, folded }
-        })
-        .collect()
+        Syllable { ch, pinyin, folded }
+    }));
 }
 
 const DIGITS: [&str; 10] = ["ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu"];
@@ -235,6 +240,69 @@ pub fn find(phrase: &[Syllable], text: &[Syllable], min_similarity: f32) -> Vec<
     hits
 }
 
+/// Whether every hit [`find`] can return for a phrase of `len` characters at `min_similarity`
+/// is a character-for-character substitution: true when a missing or extra character (cost
+/// 1) is already over the bound, as for every phrase under 10 characters at 0.9. Such
+/// phrases are found by the matcher's automaton over [`encode_keys`] instead of the dynamic
+/// programme, with the same hits ([`substitution_hits`]).
+pub fn substitutions_only(len: usize, min_similarity: f32) -> bool {
+    (1.0 - min_similarity) * len as f32 + 1e-4 < 1.0
+}
+
+/// A 14-bit key, equal for two characters whenever reading one as the other costs less than
+/// 1: the folded reading, or for a character with none, its code point folded into the upper
+/// half of the key space. Distinct unreadable characters may share a key; that only makes a
+/// candidate, which [`substitution_hits`] then prices at its true cost.
+fn key(s: &Syllable) -> u16 {
+    if s.folded != 0 && s.folded < 0x2000 { s.folded } else { 0x2000 | (s.ch as u32 & 0x1FFF) as u16 }
+}
+
+/// Appends the keys of `syl` as 2-byte tokens whose first byte alone has the high bit set, so
+/// that a byte automaton matches only whole tokens.
+pub fn encode_keys(syl: &[Syllable], out: &mut Vec<u8>) {
+    for s in syl {
+        let k = key(s);
+        out.extend_from_slice(&[0x80 | (k >> 7) as u8, (k & 0x7F) as u8]);
+    }
+}
+
+/// Bytes per character in [`encode_keys`].
+pub const KEY_BYTES: usize = 2;
+
+/// The hits [`find`] returns for a substitution-only phrase ([`substitutions_only`]), given the
+/// ends (exclusive, in characters, increasing) of the text windows whose keys equal the
+/// phrase's (a superset of the windows it can match). Costs are summed in the programme's order, so similarities are bit-identical.
+pub fn substitution_hits(phrase: &[Syllable], text: &[Syllable], min_similarity: f32, ends: &[usize], out: &mut Vec<FuzzyHit>) {
+    let m = phrase.len();
+    let bound = (1.0 - min_similarity) * m as f32 + 1e-4;
+    let cost = |end: usize| phrase.iter().zip(&text[end - m..end]).fold(0.0f32, |c, (&p, &t)| c + substitution(p, t));
+    // As in `find`: the best end (lowest cost, the later on ties) of each run of consecutive
+    // acceptable ends, unless it is exact.
+    let mut i = 0;
+    while i < ends.len() {
+        let (mut best, mut best_cost) = (usize::MAX, f32::MAX);
+        let mut prev: Option<usize> = None;
+        while i < ends.len() {
+            let end = ends[i];
+            let c = cost(end);
+            if c > bound || prev.is_some_and(|p| p + 1 != end) {
+                if c > bound {
+                    i += 1;
+                }
+                break;
+            }
+            if c <= best_cost {
+                (best, best_cost) = (end, c);
+            }
+            prev = Some(end);
+            i += 1;
+        }
+        if best != usize::MAX && best_cost > 0.0 {
+            out.push(FuzzyHit { start: best - m, end: best, similarity: 1.0 - best_cost / m as f32 });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +359,27 @@ mod tests {
                 assert!(find(&phrase, &t, 0.5).is_empty());
             }
         }
+    }
+
+    /// The automaton path returns exactly what the dynamic programme does, on every window of
+    /// a text rich in homophones, near readings, repeats and exact occurrences.
+    #[test]
+    fn substitution_hits_agree_with_the_programme() {
+        let text = syllables("在见再见在见哈这是这事这是不知道不资道部知道1下衣下zai见");
+        for phrase in ["再见", "这事", "不知道", "1下", "这事不归", "哈哈", "zai见"] {
+            let p = syllables(phrase);
+            for min in [0.9, 0.8, 0.7] {
+                if !substitutions_only(p.len(), min) {
+                    continue;
+                }
+                let ends: Vec<usize> =
+                    (p.len()..=text.len()).filter(|&e| p.iter().zip(&text[e - p.len()..e]).all(|(a, b)| key(a) == key(b))).collect();
+                let mut got = Vec::new();
+                substitution_hits(&p, &text, min, &ends, &mut got);
+                assert_eq!(got, find(&p, &text, min), "{phrase} at {min}");
+            }
+        }
+        assert!(substitutions_only(9, 0.9) && !substitutions_only(10, 0.9) && !substitutions_only(2, 0.5));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Fuzzy, KNOWN_CATEGORIES, Kind, Lexical, Metric, Near, Pack, Phrase, RULE_FORMAT, RoleFilter, Rule, Severity, Window,
+    Fuzzy, KNOWN_CATEGORIES, Kind, Lexical, Metric, Near, Pack, Phrase, RULE_FORMAT, Reach, RoleFilter, Rule, Severity, Trigger,
+    Window,
 };
 
 /// Default `min_similarity` of a fuzzy rule.
@@ -119,6 +120,7 @@ struct RawRule {
     near: Option<Spanned<RawNear>>,
     unless: Option<Spanned<Vec<String>>>,
     window: Option<Spanned<RawWindow>>,
+    after: Option<Spanned<RawAfter>>,
     min_count: Option<Spanned<u32>>,
     fuzzy: Option<Spanned<bool>>,
     min_similarity: Option<Spanned<f32>>,
@@ -149,6 +151,17 @@ struct RawNear {
 struct RawWindow {
     first: Option<u64>,
     last: Option<u64>,
+    unit: Option<String>,
+}
+
+/// `after = { role = "customer", any = [...], within = 2, unit = "utterances" }`. Every field
+/// is optional here so that a missing one gets a message of ours, not serde's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAfter {
+    role: Option<String>,
+    any: Option<Vec<String>>,
+    within: Option<u64>,
     unit: Option<String>,
 }
 
@@ -364,6 +377,14 @@ impl Validator<'_> {
             }
         });
 
+        let after = r.after.as_ref().and_then(|a| self.trigger(a));
+        if let (Some(a), Some(_)) = (&r.after, &r.window) {
+            self.problem(a.span(), "a rule has `window` or `after`, not both: the trigger's response is its window");
+        }
+        if let (Some(a), Some(Kind::Metric)) = (&r.after, kind) {
+            self.problem(a.span(), "`after` is for required and forbidden rules, not metrics");
+        }
+
         let min_count = match &r.min_count {
             Some(m) if *m.get_ref() == 0 => {
                 self.problem(m.span(), "`min_count` must be at least 1");
@@ -412,6 +433,7 @@ impl Validator<'_> {
             lexical,
             unless,
             window,
+            after,
             min_count,
             fuzzy,
             metric,
@@ -419,6 +441,61 @@ impl Validator<'_> {
             line,
         };
         Some((rule, r.enabled))
+    }
+
+    /// Validates `after`; `None` after recording its problems.
+    fn trigger(&mut self, a: &Spanned<RawAfter>) -> Option<Trigger> {
+        let before = self.problems.len();
+        let raw = a.get_ref();
+        let span = a.span();
+        let role = match raw.role.as_deref() {
+            None => {
+                self.problem(span.clone(), "`after` needs `role`: whose words trigger the rule (agent, customer or any)");
+                None
+            }
+            Some(r) => {
+                let role = RoleFilter::parse(r);
+                if role.is_none() {
+                    self.problem(span.clone(), format!("`after.role` `{r}` must be agent, customer or any"));
+                }
+                role
+            }
+        };
+        let phrases = match &raw.any {
+            None => {
+                self.problem(span.clone(), "`after` needs `any`: the phrases that trigger the rule");
+                Vec::new()
+            }
+            Some(list) => self.phrases("after.any", &Spanned::new(span.clone(), list.clone())),
+        };
+        let within = match raw.within {
+            None => {
+                self.problem(span.clone(), "`after` needs `within`, e.g. within = 2, unit = \"utterances\"");
+                0
+            }
+            Some(0) => {
+                self.problem(span.clone(), "`after.within` must be at least 1");
+                0
+            }
+            Some(n) => n,
+        };
+        let reach = match raw.unit.as_deref() {
+            None => {
+                self.problem(span.clone(), "`after` without unit: add unit = \"utterances\", \"s\" or \"ms\"");
+                None
+            }
+            Some("utterances") => Some(Reach::Utterances(within as usize)),
+            Some("s") => Some(Reach::Ms(within.saturating_mul(1000))),
+            Some("ms") => Some(Reach::Ms(within)),
+            Some(u) => {
+                self.problem(span.clone(), format!("`after.unit` `{u}` must be \"utterances\", \"s\" or \"ms\""));
+                None
+            }
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(Trigger { role: role?, phrases, within: reach? })
     }
 
     fn metric(&mut self, r: &RawRule, kind: Option<Kind>, has_phrases: bool, span: Range<usize>) -> Option<Metric> {
@@ -594,6 +671,42 @@ any = ["不知道"]
         assert!(problems(&format!("{m}max_ms = 5000\n")).is_empty());
         let p = problems(&m.replace("dead_air", "loudness"));
         assert!(p[0].starts_with("8: unknown metric `loudness`"), "{p:?}");
+    }
+
+    #[test]
+    fn after_loads_and_its_problems_name_the_line() {
+        let after = "after = { role = \"customer\", any = [\"投诉\"], within = 2, unit = \"utterances\" }\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pack.toml"), META).unwrap();
+        std::fs::write(dir.path().join("a.toml"), format!("{OK}{after}")).unwrap();
+        let pack = load_pack(dir.path()).unwrap();
+        let t = pack.rules()[0].after.as_ref().unwrap();
+        assert_eq!((t.role, t.within, t.phrases.clone()), (RoleFilter::Customer, Reach::Utterances(2), vec![Phrase::new("投诉")]));
+        let seconds = problems(&format!("{OK}after = {{ role = \"customer\", any = [\"投诉\"], within = 30, unit = \"s\" }}\n"));
+        assert!(seconds.is_empty(), "{seconds:?}");
+
+        assert_eq!(
+            problems(&format!("{OK}after = {{ role = \"boss\", any = [], within = 0 }}\n")),
+            vec![
+                "10: `after.role` `boss` must be agent, customer or any",
+                "10: `after.any` is an empty phrase list",
+                "10: `after.within` must be at least 1",
+                "10: `after` without unit: add unit = \"utterances\", \"s\" or \"ms\"",
+            ]
+        );
+        assert_eq!(
+            problems(&format!("{OK}after = {{ any = [\"投诉\"], within = 1, unit = \"turns\" }}\n")),
+            vec![
+                "10: `after` needs `role`: whose words trigger the rule (agent, customer or any)",
+                "10: `after.unit` `turns` must be \"utterances\", \"s\" or \"ms\"",
+            ]
+        );
+        assert_eq!(
+            problems(&format!("{OK}window = {{ first = 2, unit = \"utterances\" }}\n{after}")),
+            vec!["11: a rule has `window` or `after`, not both: the trigger's response is its window"]
+        );
+        let p = problems(&format!("{OK}after = {{ role = \"customer\", any = [\"投诉\"], within = 1, unit = \"s\", why = 1 }}\n"));
+        assert!(p.len() == 1 && p[0].contains("unknown field `why`"), "{p:?}");
     }
 
     #[test]

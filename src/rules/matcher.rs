@@ -50,7 +50,15 @@ struct Use {
 struct FuzzyRule {
     rule: usize,
     min_similarity: f32,
-    phrases: Vec<(Slot, Vec<Syllable>)>,
+    phrases: Vec<FuzzyPhrase>,
+}
+
+#[derive(Debug)]
+struct FuzzyPhrase {
+    slot: Slot,
+    syllables: Vec<Syllable>,
+    /// Found through the reading automaton ([`fuzzy::substitutions_only`]), not the programme.
+    indexed: bool,
 }
 
 /// All phrases of a pack, compiled.
@@ -59,6 +67,38 @@ pub struct Matcher {
     ac: Option<AhoCorasick>,
     uses: Vec<Vec<Use>>,
     fuzzy: Vec<FuzzyRule>,
+    /// One automaton over the reading keys of every substitution-only fuzzy phrase: one pass
+    /// per utterance finds the candidates of all of them.
+    reading_ac: Option<AhoCorasick>,
+    /// Per reading pattern: (index in `fuzzy`, index of the phrase).
+    reading_uses: Vec<Vec<(u32, u32)>>,
+    /// (index in `fuzzy`, index of the phrase) of the phrases left to the programme, in order.
+    programme: Vec<(u32, u32)>,
+}
+
+/// Per-utterance scratch for the fuzzy pass.
+#[derive(Default)]
+struct FuzzyScratch {
+    syllables: Vec<Syllable>,
+    keys: Vec<u8>,
+    /// (fuzzy rule, phrase, end) of each reading-equal window.
+    ends: Vec<(u32, u32, usize)>,
+    ends_one: Vec<usize>,
+    hits: Vec<fuzzy::FuzzyHit>,
+}
+
+/// Builds an automaton over `patterns`. No prefilter: utterances are a few dozen bytes, where
+/// the DFA alone is faster than skipping ahead.
+fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Option<AhoCorasick>, aho_corasick::BuildError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(false)
+        .build(patterns)
+        .map(Some)
 }
 
 impl Matcher {
@@ -69,11 +109,17 @@ impl Matcher {
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut fuzzy_rules = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
-            let mut lists: Vec<(Slot, &[super::Phrase])> = rule.lexical.as_ref().map(|l| l.slots()).unwrap_or_default();
+            let mut lists: Vec<(Slot, &[super::Phrase])> = rule.phrase_slots();
             if let Some(f) = rule.fuzzy {
                 let phrases = lists
                     .iter()
-                    .flat_map(|(slot, ps)| ps.iter().map(|p| (*slot, fuzzy::syllables(p.normalized()))))
+                    .flat_map(|(slot, ps)| {
+                        ps.iter().map(|p| {
+                            let syllables = fuzzy::syllables(p.normalized());
+                            let indexed = fuzzy::substitutions_only(syllables.len(), f.min_similarity);
+                            FuzzyPhrase { slot: *slot, syllables, indexed }
+                        })
+                    })
                     .collect();
                 fuzzy_rules.push(FuzzyRule { rule: ri, min_similarity: f.min_similarity, phrases });
             }
@@ -93,17 +139,29 @@ impl Matcher {
                 }
             }
         }
-        let ac = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&patterns)?,
-            )
-        };
-        Ok(Matcher { ac, uses, fuzzy: fuzzy_rules })
+        let ac = automaton(&patterns)?;
+        let mut reading_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut reading_patterns: Vec<Vec<u8>> = Vec::new();
+        let mut reading_uses: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut programme = Vec::new();
+        for (fi, f) in fuzzy_rules.iter().enumerate() {
+            for (pi, p) in f.phrases.iter().enumerate() {
+                if !p.indexed {
+                    programme.push((fi as u32, pi as u32));
+                    continue;
+                }
+                let mut key = Vec::new();
+                fuzzy::encode_keys(&p.syllables, &mut key);
+                let id = *reading_ids.entry(key.clone()).or_insert_with(|| {
+                    reading_patterns.push(key);
+                    reading_uses.push(Vec::new());
+                    reading_patterns.len() - 1
+                });
+                reading_uses[id].push((fi as u32, pi as u32));
+            }
+        }
+        let reading_ac = automaton(&reading_patterns)?;
+        Ok(Matcher { ac, uses, fuzzy: fuzzy_rules, reading_ac, reading_uses, programme })
     }
 
     /// Appends to `out` every occurrence in `text` for the rules marked in `eligible`
@@ -128,33 +186,75 @@ impl Matcher {
                 }
             }
         }
-        let mut syllables: Option<(Vec<Syllable>, ReadingSet)> = None;
-        for f in &self.fuzzy {
-            if !eligible[f.rule] {
-                continue;
+        if self.fuzzy.iter().any(|f| eligible[f.rule]) {
+            FUZZY_SCRATCH.with_borrow_mut(|scratch| self.find_fuzzy(text, eligible, scratch, out));
+        }
+    }
+
+    /// The pinyin pass. Substitution-only phrases come from one automaton pass over the
+    /// utterance's reading keys, the others from the dynamic programme; occurrences are
+    /// reported rule by rule, phrase by phrase, as the programme alone would report them.
+    fn find_fuzzy(&self, text: &Normalized, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>) {
+        s.syllables.clear();
+        fuzzy::syllables_into(text.as_str(), &mut s.syllables);
+        s.ends.clear();
+        if let Some(ac) = &self.reading_ac {
+            s.keys.clear();
+            fuzzy::encode_keys(&s.syllables, &mut s.keys);
+            for m in ac.find_overlapping_iter(s.keys.as_slice()) {
+                for &(fi, pi) in &self.reading_uses[m.pattern().as_usize()] {
+                    if eligible[self.fuzzy[fi as usize].rule] {
+                        s.ends.push((fi, pi, m.end() / fuzzy::KEY_BYTES));
+                    }
+                }
             }
-            let (text_syl, readings) = syllables.get_or_insert_with(|| {
-                let s = fuzzy::syllables(text.as_str());
-                let r = ReadingSet::of(&s);
-                (s, r)
-            });
-            for (slot, phrase) in &f.phrases {
-                if !readings.may_match(phrase, f.min_similarity) {
-                    continue;
+            s.ends.sort_unstable();
+        }
+        // Both sources, merged in (rule, phrase) order.
+        let mut readings: Option<ReadingSet> = None;
+        let (mut e, mut d) = (0, 0);
+        loop {
+            let next_e = s.ends.get(e).map(|x| (x.0, x.1));
+            let next_d = self.programme[d..].iter().position(|x| eligible[self.fuzzy[x.0 as usize].rule]).map(|k| self.programme[d + k]);
+            let (fi, pi, indexed) = match (next_e, next_d) {
+                (None, None) => break,
+                (Some(a), Some(b)) if b < a => (b.0, b.1, false),
+                (Some(a), _) => (a.0, a.1, true),
+                (None, Some(b)) => (b.0, b.1, false),
+            };
+            let f = &self.fuzzy[fi as usize];
+            let phrase = &f.phrases[pi as usize];
+            s.hits.clear();
+            if indexed {
+                s.ends_one.clear();
+                while e < s.ends.len() && (s.ends[e].0, s.ends[e].1) == (fi, pi) {
+                    s.ends_one.push(s.ends[e].2);
+                    e += 1;
                 }
-                for h in fuzzy::find(phrase, text_syl, f.min_similarity) {
-                    out.push(Occurrence {
-                        rule: f.rule,
-                        slot: *slot,
-                        start: h.start,
-                        end: h.end,
-                        mode: MatchMode::Fuzzy,
-                        similarity: h.similarity,
-                    });
+                fuzzy::substitution_hits(&phrase.syllables, &s.syllables, f.min_similarity, &s.ends_one, &mut s.hits);
+            } else {
+                d = self.programme.iter().position(|x| *x == (fi, pi)).map_or(self.programme.len(), |k| k + 1);
+                let readings = readings.get_or_insert_with(|| ReadingSet::of(&s.syllables));
+                if readings.may_match(&phrase.syllables, f.min_similarity) {
+                    s.hits.extend(fuzzy::find(&phrase.syllables, &s.syllables, f.min_similarity));
                 }
+            }
+            for h in &s.hits {
+                out.push(Occurrence {
+                    rule: f.rule,
+                    slot: phrase.slot,
+                    start: h.start,
+                    end: h.end,
+                    mode: MatchMode::Fuzzy,
+                    similarity: h.similarity,
+                });
             }
         }
     }
+}
+
+thread_local! {
+    static FUZZY_SCRATCH: std::cell::RefCell<FuzzyScratch> = std::cell::RefCell::new(FuzzyScratch::default());
 }
 
 #[cfg(test)]
@@ -175,6 +275,7 @@ mod tests {
             lexical: Some(Lexical::Any(phrases.iter().map(|p| Phrase::new(p)).collect())),
             unless: unless.iter().map(|p| Phrase::new(p)).collect(),
             window: None,
+            after: None,
             min_count: 1,
             fuzzy: fuzzy.then_some(Fuzzy { min_similarity: 0.9 }),
             metric: None,

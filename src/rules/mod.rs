@@ -138,6 +138,15 @@ impl RoleFilter {
         }
     }
 
+    /// The name used in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoleFilter::Agent => "agent",
+            RoleFilter::Customer => "customer",
+            RoleFilter::Any => "any",
+        }
+    }
+
     /// Whether speech by `role` is looked at. A `mixed` (mono) segment cannot be attributed,
     /// so it counts for every role: a mono call is checked rather than silently passed.
     pub fn matches(self, role: Role) -> bool {
@@ -195,13 +204,15 @@ pub struct Near {
     pub within: usize,
 }
 
-/// What a lexical rule looks for inside one utterance. Exactly one of the three is used.
+/// What a lexical rule looks for. Exactly one of the three is used.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lexical {
     /// Any phrase of the list; every occurrence is a hit.
     Any(Vec<Phrase>),
-    /// Every group present in the same utterance; each group is a list of alternatives
-    /// (`"您好|早上好"` in the file). One hit per utterance.
+    /// Every group present among the utterances the rule looks at (its window, its trigger's
+    /// response, or the whole call), not necessarily in one: Whisper splits one sentence into
+    /// several segments. Each group is a list of alternatives (`"您好|早上好"` in the file).
+    /// At most one hit per window.
     All(Vec<Vec<Phrase>>),
     /// Two phrases close together.
     Near(Near),
@@ -226,6 +237,28 @@ pub enum Slot {
     NearA,
     NearB,
     Unless,
+    /// A phrase of the rule's [`Trigger`].
+    Trigger,
+}
+
+/// How far a trigger's response window reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The rule role's next N utterances (counting the trigger's own when it is the role's).
+    Utterances(usize),
+    /// The rule role's utterances starting at most N ms after the trigger utterance ends.
+    Ms(u64),
+}
+
+/// A situation that makes the rule apply: "after the customer says X, the agent must (not)
+/// say Y". Without a trigger in the call the rule does not apply; with one, the rule's
+/// condition is judged only on the rule role's utterances inside the response window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    /// Whose words set the situation off.
+    pub role: RoleFilter,
+    pub phrases: Vec<Phrase>,
+    pub within: Reach,
 }
 
 /// Fuzzy matching on toneless pinyin (see [`fuzzy`]).
@@ -281,6 +314,8 @@ pub struct Rule {
     /// A hit does not count when its utterance contains one of these.
     pub unless: Vec<Phrase>,
     pub window: Option<Window>,
+    /// The situation the rule applies in, if not the whole call.
+    pub after: Option<Trigger>,
     /// Hits needed: a required rule is met, a forbidden rule fires, from this many on.
     pub min_count: u32,
     pub fuzzy: Option<Fuzzy>,
@@ -288,6 +323,18 @@ pub struct Rule {
     /// Where the rule is defined, for messages.
     pub file: PathBuf,
     pub line: usize,
+}
+
+impl Rule {
+    /// Every phrase list the fuzzy mode applies to: the condition's, then the trigger's
+    /// (`unless` is matched exactly, and only by the matcher).
+    pub fn phrase_slots(&self) -> Vec<(Slot, &[Phrase])> {
+        let mut v = self.lexical.as_ref().map(|l| l.slots()).unwrap_or_default();
+        if let Some(t) = &self.after {
+            v.push((Slot::Trigger, t.phrases.as_slice()));
+        }
+        v
+    }
 }
 
 /// A loaded, validated pack.

@@ -84,13 +84,27 @@ pub fn normalize_text(s: &str) -> Normalized {
 }
 
 fn normalize_with(s: &str, map: bool) -> Normalized {
-    let simplified = if needs_simplifying(s) {
-        let t = crate::asr::zh::to_simplified(s);
-        (t != s).then_some(t)
-    } else {
-        None
+    // One pass that also watches for characters OpenCC would change; only text holding one
+    // (rare: transcripts are simplified already) is converted and normalised again.
+    if let Some(out) = normalize_src(s, map, true) {
+        return out;
+    }
+    let t = crate::asr::zh::to_simplified(s);
+    if t == s {
+        return normalize_src(s, map, false).unwrap_or_default();
+    }
+    let mut out = normalize_src(&t, map, false).unwrap_or_default();
+    out.simplified = Some(t);
+    out
+}
+
+/// Normalises `src` as it is; `None` if `watch` and `src` holds a character to simplify.
+fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
+    let table = traditional_table();
+    let traditional = |c: char| {
+        let i = (c as u32).wrapping_sub(0x3400) as usize;
+        i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
     };
-    let src = simplified.as_deref().unwrap_or(s);
     let cap = if map { src.len() / 3 + 1 } else { 0 };
     let mut out = Normalized {
         text: String::with_capacity(src.len()),
@@ -99,13 +113,26 @@ fn normalize_with(s: &str, map: bool) -> Normalized {
         origin: Vec::with_capacity(cap),
         simplified: None,
     };
+    // Without the map, a run of ideographs kept as they are is copied in one go.
+    let mut verbatim: Option<usize> = None;
     let mut iter = src.char_indices().peekable();
     while let Some((at, c)) = iter.next() {
+        if watch && traditional(c) {
+            return None;
+        }
         let end = at + c.len_utf8();
         // Fast path: a common ideograph that is not a numeral is kept as is.
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
-            out.push(c, at, end, map);
+            if map {
+                out.push_source(&src[at..end], at, map);
+            } else {
+                verbatim.get_or_insert(at);
+                out.chars += 1;
+            }
             continue;
+        }
+        if let Some(from) = verbatim.take() {
+            out.text.push_str(&src[from..at]);
         }
         let c = fold(c);
         if numeral_digit(c).is_some() || c == '十' {
@@ -114,6 +141,9 @@ fn normalize_with(s: &str, map: bool) -> Normalized {
             while let Some(&(a2, c2)) = iter.peek() {
                 let c2f = fold(c2);
                 if numeral_digit(c2f).is_some() || c2f == '十' {
+                    if watch && traditional(c2) {
+                        return None;
+                    }
                     run.push((c2f, a2, a2 + c2.len_utf8()));
                     iter.next();
                 } else {
@@ -128,14 +158,28 @@ fn normalize_with(s: &str, map: bool) -> Normalized {
         }
         out.push(c, at, end, map);
     }
+    if let Some(from) = verbatim {
+        out.text.push_str(&src[from..]);
+    }
     if map {
         out.char_bytes.push(out.text.len() as u32);
     }
-    out.simplified = simplified;
-    out
+    Some(out)
 }
 
 impl Normalized {
+    /// Appends one source character unchanged (`ch` is its UTF-8).
+    #[inline(always)]
+    fn push_source(&mut self, ch: &str, from: usize, map: bool) {
+        if map {
+            self.char_bytes.push(self.text.len() as u32);
+            self.origin.push((from as u32, (from + ch.len()) as u32));
+        }
+        self.text.push_str(ch);
+        self.chars += 1;
+    }
+
+    #[inline]
     fn push(&mut self, c: char, from: usize, to: usize, map: bool) {
         if map {
             self.char_bytes.push(self.text.len() as u32);
@@ -207,6 +251,7 @@ fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized, map: bool)
 }
 
 /// Whether OpenCC would change any character of `s`.
+#[cfg(test)]
 fn needs_simplifying(s: &str) -> bool {
     let table = traditional_table();
     s.chars().any(|c| {

@@ -1,21 +1,27 @@
 //! The rule scan: a [`Transcript`] and a compiled pack in, one [`Finding`] per hit out.
 //!
 //! Per call, every utterance is normalised once and passed once through the pack's matcher,
-//! for the rules whose role and window admit it; the occurrences are then grouped by rule and
-//! the rule's operator (any / all / near, `unless`, `min_count`) decides what is a hit.
-//! Required rules that end the call unmet yield one finding spanning where the phrase was
-//! expected. Metric rules measure the timeline (latency, dead air, rate, overtalk, language).
-//! Calls are independent, so [`scan_files`] spreads them over threads with rayon.
+//! for the rules whose role, window or trigger admit it; the occurrences are then collected
+//! per rule and the rule's operator (any / all / near, `unless`, `after`, `min_count`) decides
+//! what is a hit ([`lexical`]). Required rules unmet yield one finding spanning where the
+//! phrase was expected. Metric rules measure the timeline ([`metrics`]). Calls are
+//! independent, so [`scan_files`] spreads them over threads with rayon.
 
-use std::path::{Path, PathBuf};
+mod files;
+mod language;
+mod lexical;
+mod metrics;
 
 use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
 use crate::rules::normalize::{Normalized, normalize, normalize_text};
-use crate::rules::{Kind, Lexical, Metric, Pack, RoleFilter, Rule, Severity, Slot, Window};
+use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
+
+pub use files::{ScanOutcome, collect_transcripts, scan_files};
+use lexical::{Hit, Occ};
 
 /// Version of the findings file schema.
 pub const FINDINGS_VERSION: u32 = 1;
@@ -46,9 +52,12 @@ pub struct Finding {
     pub points: u32,
     /// The role the rule looks at.
     pub role: RoleFilter,
+    /// For a phrase, where its words are: estimated by character offset over the utterance's
+    /// time (segments have no word times), so approximate; the utterance's own span is in
+    /// `utterance`. Otherwise the span measured or where a phrase was expected.
     pub start_ms: u64,
     pub end_ms: u64,
-    /// The words as transcribed; empty for unmet required rules and measures.
+    /// The words as transcribed (parts in several utterances joined by `…`); empty for unmet required rules and measures.
     pub matched_text: String,
     /// The same words normalised.
     pub normalized_text: String,
@@ -56,6 +65,13 @@ pub struct Finding {
     pub utterance: Option<Utterance>,
     pub before: Option<Utterance>,
     pub after: Option<Utterance>,
+    /// Further utterances the finding spans, in order: the rest of an `all` said over several
+    /// utterances, a non-Mandarin stretch, or a trigger's response window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_utterances: Vec<Utterance>,
+    /// For a rule with `after`: the utterance whose words set the rule off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Utterance>,
     /// How the phrase matched; `None` for unmet required rules and measures.
     pub match_mode: Option<MatchMode>,
     /// 1 for exact matches; the fuzzy score otherwise.
@@ -89,23 +105,104 @@ impl FindingsFile {
 pub struct Scanner {
     pack: Pack,
     matcher: Matcher,
+    /// Which rules look at an utterance, by the utterance's role ([`role_slot`]), for the
+    /// rules whose answer depends on the role alone; `windowed` lists the others.
+    masks: [Masks; 3],
+    windowed: Vec<usize>,
 }
 
-/// A hit before it becomes a finding.
-#[derive(Clone, Copy, Debug)]
-struct Hit {
-    utterance: usize,
-    start: usize,
-    end: usize,
-    mode: MatchMode,
-    similarity: f32,
+/// Per rule: whether its condition looks at an utterance, whether the utterance may hold its
+/// trigger, and either.
+#[derive(Clone, Debug, Default)]
+struct Masks {
+    cond: Vec<bool>,
+    trig: Vec<bool>,
+    eligible: Vec<bool>,
+    any: bool,
+}
+
+fn role_slot(role: Role) -> usize {
+    match role {
+        Role::Agent => 0,
+        Role::Customer => 1,
+        Role::Mixed => 2,
+    }
+}
+
+/// What the scan knows about one call besides its transcript.
+struct Call<'a> {
+    t: &'a Transcript,
+    norms: Vec<Normalized>,
+    duration: u64,
+    /// Rank of each segment among those each role filter admits ([`FILTERS`] order).
+    ranks: Vec<[usize; 3]>,
+    totals: [usize; 3],
+}
+
+const FILTERS: [RoleFilter; 3] = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
+
+fn fidx(f: RoleFilter) -> usize {
+    match f {
+        RoleFilter::Agent => 0,
+        RoleFilter::Customer => 1,
+        RoleFilter::Any => 2,
+    }
+}
+
+impl<'a> Call<'a> {
+    fn new(t: &'a Transcript) -> Call<'a> {
+        let mut totals = [0usize; 3];
+        let ranks = t
+            .segments
+            .iter()
+            .map(|s| {
+                let mut r = [usize::MAX; 3];
+                for (k, f) in FILTERS.iter().enumerate() {
+                    if f.matches(s.role) {
+                        r[k] = totals[k];
+                        totals[k] += 1;
+                    }
+                }
+                r
+            })
+            .collect();
+        Call { t, norms: t.segments.iter().map(|s| normalize_text(&s.text)).collect(), duration: call_duration(t), ranks, totals }
+    }
+
+    /// Whether `rule`'s condition looks at utterance `i` (role and window).
+    fn admits(&self, rule: &Rule, i: usize) -> bool {
+        let k = fidx(rule.role);
+        let seg = &self.t.segments[i];
+        rule.role.matches(seg.role) && in_window(rule.window, seg, self.duration, self.ranks[i][k], self.totals[k])
+    }
+
+    /// Time of normalised character `char` of utterance `i`, interpolated over the utterance's
+    /// span: segments carry no word times, so this is an estimate.
+    fn char_ms(&self, i: usize, char: usize) -> u64 {
+        let s = &self.t.segments[i];
+        let n = self.norms[i].len_chars() as u64;
+        let dur = s.end_ms.saturating_sub(s.start_ms);
+        if n == 0 {
+            return s.start_ms;
+        }
+        s.start_ms + (dur * (char as u64).min(n) + n / 2) / n
+    }
 }
 
 impl Scanner {
     /// Compiles `pack`.
     pub fn new(pack: Pack) -> Result<Scanner, aho_corasick::BuildError> {
         let matcher = Matcher::new(pack.rules())?;
-        Ok(Scanner { pack, matcher })
+        let rules = pack.rules();
+        let masks = [Role::Agent, Role::Customer, Role::Mixed].map(|role| {
+            let cond: Vec<bool> = rules.iter().map(|r| r.lexical.is_some() && r.window.is_none() && r.role.matches(role)).collect();
+            let trig: Vec<bool> = rules.iter().map(|r| r.lexical.is_some() && lexical::may_trigger(r, role)).collect();
+            let eligible: Vec<bool> = cond.iter().zip(&trig).map(|(a, b)| *a || *b).collect();
+            let any = eligible.iter().any(|x| *x);
+            Masks { cond, trig, eligible, any }
+        });
+        let windowed = (0..rules.len()).filter(|&i| rules[i].lexical.is_some() && rules[i].window.is_some()).collect();
+        Ok(Scanner { pack, matcher, masks, windowed })
     }
 
     pub fn pack(&self) -> &Pack {
@@ -115,81 +212,32 @@ impl Scanner {
     /// Scans one call. Findings are ordered by start time, then rule order.
     pub fn scan(&self, t: &Transcript) -> Vec<Finding> {
         let rules = self.pack.rules();
-        let segs = &t.segments;
-        let duration = call_duration(t);
-        let norms: Vec<Normalized> = segs.iter().map(|s| normalize_text(&s.text)).collect();
-        // Rank of each segment among those each role filter admits, and their totals.
-        let filters = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
-        let mut totals = [0usize; 3];
-        let ranks: Vec<[usize; 3]> = segs
-            .iter()
-            .map(|s| {
-                let mut r = [usize::MAX; 3];
-                for (k, f) in filters.iter().enumerate() {
-                    if f.matches(s.role) {
-                        r[k] = totals[k];
-                        totals[k] += 1;
-                    }
-                }
-                r
-            })
-            .collect();
-        let fidx = |f: RoleFilter| filters.iter().position(|x| *x == f).unwrap_or(2);
-
-        let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); rules.len()];
-        let mut eligible = vec![false; rules.len()];
-        let mut occ: Vec<Occurrence> = Vec::new();
-        for (i, seg) in segs.iter().enumerate() {
-            let mut any = false;
-            for (ri, rule) in rules.iter().enumerate() {
-                let k = fidx(rule.role);
-                let ok = rule.lexical.is_some()
-                    && rule.role.matches(seg.role)
-                    && in_window(rule.window, seg, duration, ranks[i][k], totals[k]);
-                eligible[ri] = ok;
-                any |= ok;
-            }
-            if !any {
-                continue;
-            }
-            occ.clear();
-            self.matcher.find(&norms[i], &eligible, &mut occ);
-            occ.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
-            for group in occ.chunk_by(|a, b| a.rule == b.rule) {
-                let rule = &rules[group[0].rule];
-                if group.iter().any(|o| o.slot == Slot::Unless) {
-                    continue;
-                }
-                utterance_hits(rule, i, group, &mut hits[group[0].rule]);
-            }
-        }
+        let call = Call::new(t);
+        let occs = self.occurrences(&call);
 
         let mut out = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
-            let rule_hits = &hits[ri];
-            match rule.kind {
-                Kind::Forbidden => {
-                    if rule_hits.len() >= rule.min_count as usize {
-                        for h in rule_hits {
-                            out.push(self.hit_finding(t, &norms, rule, h));
-                        }
+            hits.clear();
+            match (&rule.after, rule.kind) {
+                (Some(trigger), Kind::Required | Kind::Forbidden) => self.situational(&call, rule, trigger.within, &occs[ri], &mut out),
+                (_, Kind::Forbidden) => {
+                    lexical::hits(rule, &occs[ri], &mut hits);
+                    if hits.len() >= rule.min_count as usize {
+                        out.extend(hits.iter().map(|h| self.hit_finding(&call, rule, h)));
                     }
                 }
-                Kind::Required => {
-                    if rule_hits.len() < rule.min_count as usize {
-                        let k = fidx(rule.role);
-                        let (start, end) = expected_span(rule, segs, duration, &ranks, k, totals[k]);
-                        let detail = if rule.min_count > 1 {
-                            format!("said {} times, at least {} required", rule_hits.len(), rule.min_count)
-                        } else {
-                            "not said where required".to_owned()
-                        };
-                        out.push(self.finding(t, rule, start, end, None, detail));
+                (_, Kind::Required) => {
+                    lexical::hits(rule, &occs[ri], &mut hits);
+                    if hits.len() < rule.min_count as usize {
+                        let (start, end) = expected_span(&call, rule);
+                        out.push(self.finding(t, rule, start, end, None, not_met(rule, hits.len())));
                     }
                 }
-                Kind::Metric => {
+                (_, Kind::Metric) => {
                     if let Some(m) = &rule.metric {
-                        self.measure(t, &norms, rule, m, rule_hits, duration, &mut out);
+                        lexical::hits(rule, &occs[ri], &mut hits);
+                        self.measure(&call, rule, m, &hits, &mut out);
                     }
                 }
             }
@@ -198,17 +246,113 @@ impl Scanner {
         out
     }
 
+    /// Every rule's occurrences in the utterances it looks at, sorted by utterance, then start
+    /// (longest first); occurrences in an utterance holding an `unless` phrase are dropped,
+    /// trigger occurrences only where the trigger's role speaks.
+    fn occurrences(&self, call: &Call) -> Vec<Vec<Occ>> {
+        let rules = self.pack.rules();
+        let segs = &call.t.segments;
+        let mut occs: Vec<Vec<Occ>> = vec![Vec::new(); rules.len()];
+        let mut m = Masks::default();
+        let mut found: Vec<Occurrence> = Vec::new();
+        for (i, seg) in segs.iter().enumerate() {
+            m.clone_from(&self.masks[role_slot(seg.role)]);
+            for &ri in &self.windowed {
+                m.cond[ri] = call.admits(&rules[ri], i);
+                m.eligible[ri] = m.cond[ri] || m.trig[ri];
+                m.any |= m.cond[ri];
+            }
+            let Masks { cond, trig, eligible, any } = &m;
+            if !any {
+                continue;
+            }
+            found.clear();
+            self.matcher.find(&call.norms[i], eligible, &mut found);
+            found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
+            for group in found.chunk_by(|a, b| a.rule == b.rule) {
+                let ri = group[0].rule;
+                let excluded = group.iter().any(|o| o.slot == Slot::Unless);
+                for o in group {
+                    let keep = match o.slot {
+                        Slot::Unless => false,
+                        Slot::Trigger => trig[ri],
+                        _ => cond[ri] && !excluded,
+                    };
+                    if keep {
+                        occs[ri].push(Occ { utterance: i, o: *o });
+                    }
+                }
+            }
+        }
+        occs
+    }
+
+    /// A rule with `after`: judged in each trigger's response window. A required rule unmet
+    /// there yields one finding per trigger; a forbidden one, one per hit in any window.
+    fn situational(&self, call: &Call, rule: &Rule, reach: Reach, occ: &[Occ], out: &mut Vec<Finding>) {
+        let t = call.t;
+        let responses = lexical::responses(rule, reach, &t.segments, occ);
+        let within = match reach {
+            Reach::Utterances(n) => format!("{n} {} utterance(s)", rule.role.name()),
+            Reach::Ms(ms) => format!("{:.1} s", ms as f64 / 1000.0),
+        };
+        let mut forbidden: Vec<Hit> = Vec::new();
+        for r in &responses {
+            let in_scope: Vec<Occ> =
+                occ.iter().filter(|x| x.o.slot != Slot::Trigger && r.utterances.contains(&x.utterance)).copied().collect();
+            let mut hits = Vec::new();
+            lexical::hits(rule, &in_scope, &mut hits);
+            let trigger_seg = &t.segments[r.trigger.utterance];
+            let said = call.norms[r.trigger.utterance].slice(r.trigger.start..r.trigger.end).to_owned();
+            match rule.kind {
+                Kind::Required => {
+                    // No answer at all (the call ended) is not judged: there was no chance to.
+                    if hits.len() >= rule.min_count as usize || r.utterances.is_empty() {
+                        continue;
+                    }
+                    let (first, last) = (r.utterances[0], r.utterances[r.utterances.len() - 1]);
+                    let (start, end) = (t.segments[first].start_ms, t.segments[last].end_ms.max(t.segments[first].start_ms));
+                    let detail = format!(
+                        "after the {} said 「{said}」 at {:.1} s, no listed phrase within {within}",
+                        trigger_seg.role,
+                        trigger_seg.start_ms as f64 / 1000.0
+                    );
+                    let mut f = self.finding(t, rule, start, end, None, detail);
+                    f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), trigger_seg.start_ms, r.trigger.utterance + 1, r.trigger.start);
+                    f.trigger = Some(quote(&t.segments, r.trigger.utterance));
+                    f.more_utterances = r.utterances.iter().map(|&i| quote(&t.segments, i)).collect();
+                    out.push(f);
+                }
+                Kind::Forbidden => {
+                    // A hit in several windows is one hit, shown with its latest trigger.
+                    for mut h in hits {
+                        h.trigger = Some(r.trigger);
+                        match forbidden.iter_mut().find(|k| k.first == h.first) {
+                            Some(k) => k.trigger = h.trigger,
+                            None => forbidden.push(h),
+                        }
+                    }
+                }
+                Kind::Metric => {}
+            }
+        }
+        if forbidden.len() >= rule.min_count as usize {
+            for h in &forbidden {
+                let mut f = self.hit_finding(call, rule, h);
+                if let Some(tr) = h.trigger {
+                    let seg = &t.segments[tr.utterance];
+                    let said = call.norms[tr.utterance].slice(tr.start..tr.end);
+                    f.detail = format!("{}, within {within} after the {} said 「{said}」", f.detail, seg.role);
+                    f.trigger = Some(quote(&t.segments, tr.utterance));
+                }
+                out.push(f);
+            }
+        }
+    }
+
     /// A finding with no quoted words (unmet rules, measures).
     fn finding(&self, t: &Transcript, rule: &Rule, start_ms: u64, end_ms: u64, at: Option<usize>, detail: String) -> Finding {
-        let quote = |i: usize| {
-            t.segments.get(i).map(|s| Utterance {
-                index: i,
-                role: s.role,
-                start_ms: s.start_ms,
-                end_ms: s.end_ms,
-                text: s.text.clone(),
-            })
-        };
+        let quote = |i: usize| (i < t.segments.len()).then(|| quote(&t.segments, i));
         Finding {
             id: finding_id(&t.call_id, &rule.id, self.pack.version(), start_ms, at.map_or(0, |i| i + 1), 0),
             call_id: t.call_id.clone(),
@@ -227,6 +371,8 @@ impl Scanner {
             utterance: at.and_then(quote),
             before: at.and_then(|i| i.checked_sub(1)).and_then(quote),
             after: at.and_then(|i| quote(i + 1)),
+            more_utterances: Vec::new(),
+            trigger: None,
             match_mode: None,
             similarity: None,
             value: None,
@@ -234,145 +380,49 @@ impl Scanner {
         }
     }
 
-    fn hit_finding(&self, t: &Transcript, norms: &[Normalized], rule: &Rule, h: &Hit) -> Finding {
-        let seg = &t.segments[h.utterance];
+    /// The finding for a phrase hit: its words, where they are, and the utterances around them.
+    fn hit_finding(&self, call: &Call, rule: &Rule, h: &Hit) -> Finding {
+        let t = call.t;
+        let segs = &t.segments;
+        let last = h.last();
+        let start = call.char_ms(h.first.utterance, h.first.start);
+        let end = call.char_ms(last.utterance, last.end).max(start);
+        let mut f = self.finding(t, rule, start, end, Some(h.first.utterance), String::new());
+        // The id keeps to what does not move when the time estimate changes.
+        f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), segs[h.first.utterance].start_ms, h.first.utterance + 1, h.first.start);
+        if last.utterance != h.first.utterance {
+            f.after = (last.utterance + 1 < segs.len()).then(|| quote(segs, last.utterance + 1));
+            f.more_utterances = (h.first.utterance + 1..=last.utterance).map(|i| quote(segs, i)).collect();
+        }
         // The scan kept only the normalised text; the map back to the words is made here,
         // for the few utterances with findings.
-        let norm = &normalize(&seg.text);
-        debug_assert_eq!(norm.as_str(), norms[h.utterance].as_str());
-        let mut f = self.finding(t, rule, seg.start_ms, seg.end_ms, Some(h.utterance), String::new());
-        f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), seg.start_ms, h.utterance + 1, h.start);
-        f.matched_text = norm.source(&seg.text, h.start..h.end).to_owned();
-        f.normalized_text = norm.slice(h.start..h.end).to_owned();
+        let (mut words, mut norm) = (Vec::new(), Vec::new());
+        for p in h.parts() {
+            let text = &segs[p.utterance].text;
+            let n = normalize(text);
+            debug_assert_eq!(n.as_str(), call.norms[p.utterance].as_str());
+            words.push(n.source(text, p.start..p.end).to_owned());
+            norm.push(n.slice(p.start..p.end).to_owned());
+        }
+        f.matched_text = words.join("…");
+        f.normalized_text = norm.join("…");
         f.match_mode = Some(h.mode);
         f.similarity = Some(h.similarity);
+        let quoted = words.iter().map(|w| format!("「{w}」")).collect::<Vec<_>>().join("…");
+        let spread = if h.rest.is_empty() { String::new() } else { format!(" over {} utterances", last.utterance - h.first.utterance + 1) };
         f.detail = match h.mode {
-            MatchMode::Exact => format!("said 「{}」", f.matched_text),
-            MatchMode::Fuzzy => format!("said 「{}」, similar to a listed phrase ({:.2})", f.matched_text, h.similarity),
+            MatchMode::Exact => format!("said {quoted}{spread}"),
+            MatchMode::Fuzzy => format!("said {quoted}{spread}, similar to a listed phrase ({:.2})", h.similarity),
         };
         f
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn measure(&self, t: &Transcript, norms: &[Normalized], rule: &Rule, m: &Metric, hits: &[Hit], duration: u64, out: &mut Vec<Finding>) {
-        let segs = &t.segments;
-        match m {
-            Metric::GreetingLatency { max_ms } => {
-                // Hits come in utterance order; the first is the greeting.
-                if let Some(h) = hits.first() {
-                    let at = segs[h.utterance].start_ms;
-                    if at > *max_ms {
-                        let mut f = self.hit_finding(t, norms, rule, h);
-                        f.value = Some(at as f64);
-                        f.detail = format!("greeting at {:.1} s, limit {:.1} s", at as f64 / 1000.0, *max_ms as f64 / 1000.0);
-                        out.push(f);
-                    }
-                }
-            }
-            Metric::DeadAir { max_ms } => {
-                // Gaps between speech on the merged timeline of both channels.
-                let mut order: Vec<usize> = (0..segs.len()).collect();
-                order.sort_by_key(|&i| segs[i].start_ms);
-                let mut covered: Option<(u64, usize)> = None; // end of speech so far, and its segment
-                for &i in &order {
-                    let s = &segs[i];
-                    if let Some((end, prev)) = covered {
-                        if s.start_ms > end && s.start_ms - end > *max_ms {
-                            let gap = s.start_ms - end;
-                            let mut f = self.finding(
-                                t,
-                                rule,
-                                end,
-                                s.start_ms,
-                                None,
-                                format!("{:.1} s of silence, limit {:.1} s", gap as f64 / 1000.0, *max_ms as f64 / 1000.0),
-                            );
-                            f.before = Some(quote(segs, prev));
-                            f.after = Some(quote(segs, i));
-                            f.value = Some(gap as f64);
-                            out.push(f);
-                        }
-                    }
-                    if covered.is_none_or(|(end, _)| s.end_ms >= end) {
-                        covered = Some((s.end_ms, i));
-                    }
-                }
-            }
-            Metric::SpeechRate { min_cpm, max_cpm, min_speech_ms } => {
-                let (mut chars, mut ms) = (0usize, 0u64);
-                for (s, n) in segs.iter().zip(norms) {
-                    if rule.role.matches(s.role) {
-                        chars += n.len_chars();
-                        ms += s.end_ms.saturating_sub(s.start_ms);
-                    }
-                }
-                if ms == 0 || ms < *min_speech_ms {
-                    return;
-                }
-                let cpm = chars as f64 * 60_000.0 / ms as f64;
-                if cpm < *min_cpm as f64 || cpm > *max_cpm as f64 {
-                    let mut f = self.finding(
-                        t,
-                        rule,
-                        0,
-                        duration,
-                        None,
-                        format!("{cpm:.0} characters per minute over {:.1} s of speech, expected {min_cpm}–{max_cpm}", ms as f64 / 1000.0),
-                    );
-                    f.value = Some(cpm);
-                    out.push(f);
-                }
-            }
-            Metric::Overtalk { min_overlap_ms } => {
-                for (i, a) in segs.iter().enumerate() {
-                    if a.role == Role::Mixed || !rule.role.matches(a.role) {
-                        continue;
-                    }
-                    // The other side's segment in progress when this one starts, if any.
-                    let other = segs.iter().enumerate().find(|(_, c)| {
-                        c.role != a.role && c.role != Role::Mixed && c.start_ms < a.start_ms && c.end_ms > a.start_ms
-                    });
-                    if let Some((ci, c)) = other {
-                        let overlap = a.end_ms.min(c.end_ms).saturating_sub(a.start_ms);
-                        if overlap > *min_overlap_ms {
-                            let mut f = self.finding(
-                                t,
-                                rule,
-                                a.start_ms,
-                                a.start_ms + overlap,
-                                Some(i),
-                                format!("started while the {} was speaking, {overlap} ms overlap, limit {min_overlap_ms} ms", c.role),
-                            );
-                            f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), a.start_ms, i + 1, ci + 1);
-                            f.before = Some(quote(segs, ci));
-                            f.value = Some(overlap as f64);
-                            out.push(f);
-                        }
-                    }
-                }
-            }
-            Metric::Language { languages, min_prob } => {
-                for ch in &t.channels {
-                    if !rule.role.matches(ch.role) {
-                        continue;
-                    }
-                    let Some(lang) = &ch.language else { continue };
-                    let prob = ch.language_prob.unwrap_or(1.0);
-                    if !languages.iter().any(|l| l == lang) && prob >= *min_prob {
-                        let mut f = self.finding(
-                            t,
-                            rule,
-                            0,
-                            duration,
-                            None,
-                            format!("{} channel speaks `{lang}` (p = {prob:.2}), expected {}", ch.role, languages.join(" or ")),
-                        );
-                        f.value = Some(prob as f64);
-                        out.push(f);
-                    }
-                }
-            }
-        }
+fn not_met(rule: &Rule, said: usize) -> String {
+    if rule.min_count > 1 {
+        format!("said {said} times, at least {} required", rule.min_count)
+    } else {
+        "not said where required".to_owned()
     }
 }
 
@@ -399,164 +449,56 @@ fn in_window(w: Option<Window>, s: &Segment, duration: u64, rank: usize, total: 
 }
 
 /// Where an unmet required rule's phrase was expected.
-fn expected_span(rule: &Rule, segs: &[Segment], duration: u64, ranks: &[[usize; 3]], k: usize, total: usize) -> (u64, u64) {
-    let admitted = |i: usize| rule.role.matches(segs[i].role) && in_window(rule.window, &segs[i], duration, ranks[i][k], total);
+fn expected_span(call: &Call, rule: &Rule) -> (u64, u64) {
+    let (segs, duration) = (&call.t.segments, call.duration);
     match rule.window {
         None => (0, duration),
         Some(Window::FirstMs(n)) => (0, n.min(duration)),
         Some(Window::LastMs(n)) => (duration.saturating_sub(n), duration),
         Some(Window::FirstUtterances(_)) | Some(Window::LastUtterances(_)) => {
-            let idx: Vec<usize> = (0..segs.len()).filter(|&i| admitted(i)).collect();
-            match (idx.first(), idx.last()) {
-                (Some(&a), Some(&b)) => (segs[a].start_ms, segs[b].end_ms),
+            let mut idx = (0..segs.len()).filter(|&i| call.admits(rule, i));
+            let first = idx.next();
+            let last = idx.last().or(first);
+            match (first, last) {
+                (Some(a), Some(b)) => (segs[a].start_ms, segs[b].end_ms),
                 _ => (0, duration),
             }
         }
     }
 }
 
-/// Turns one utterance's occurrences for one rule (sorted by start, longest first) into hits.
-fn utterance_hits(rule: &Rule, utterance: usize, occ: &[Occurrence], out: &mut Vec<Hit>) {
-    let hit = |o: &Occurrence| Hit { utterance, start: o.start, end: o.end, mode: o.mode, similarity: o.similarity };
-    match &rule.lexical {
-        Some(Lexical::Any(_)) => {
-            // Overlapping occurrences (我不知道 and 不知道) are one hit: keep the longest, and
-            // an exact occurrence over a fuzzy one.
-            let mut kept: Vec<Hit> = Vec::new();
-            for o in occ.iter().filter(|o| o.slot == Slot::Any) {
-                match kept.last_mut() {
-                    Some(k) if o.start < k.end => {
-                        let better = (o.similarity, o.end - o.start) > (k.similarity, k.end - k.start);
-                        if better {
-                            *k = hit(o);
-                        }
-                    }
-                    _ => kept.push(hit(o)),
-                }
-            }
-            out.extend(kept);
-        }
-        Some(Lexical::All(groups)) => {
-            // Best occurrence of each group; all must be present. One hit spanning them.
-            let mut span: Option<Hit> = None;
-            for g in 0..groups.len() {
-                let best = occ
-                    .iter()
-                    .filter(|o| o.slot == Slot::All(g as u16))
-                    .max_by(|a, b| a.similarity.total_cmp(&b.similarity));
-                let Some(o) = best else { return };
-                span = Some(match span {
-                    None => hit(o),
-                    Some(s) => Hit {
-                        utterance,
-                        start: s.start.min(o.start),
-                        end: s.end.max(o.end),
-                        mode: if s.mode == MatchMode::Fuzzy || o.mode == MatchMode::Fuzzy { MatchMode::Fuzzy } else { MatchMode::Exact },
-                        similarity: s.similarity.min(o.similarity),
-                    },
-                });
-            }
-            out.extend(span);
-        }
-        Some(Lexical::Near(n)) => {
-            // Each `a` occurrence pairs with the closest `b` occurrence within range.
-            let bs: Vec<&Occurrence> = occ.iter().filter(|o| o.slot == Slot::NearB).collect();
-            let mut last_end = 0;
-            for a in occ.iter().filter(|o| o.slot == Slot::NearA) {
-                let gap = |b: &Occurrence| if b.start >= a.end { b.start - a.end } else { a.start.saturating_sub(b.end) };
-                let best = bs.iter().filter(|b| gap(b) <= n.within).min_by_key(|b| gap(b));
-                if let Some(b) = best {
-                    let h = Hit {
-                        utterance,
-                        start: a.start.min(b.start),
-                        end: a.end.max(b.end),
-                        mode: if a.mode == MatchMode::Fuzzy || b.mode == MatchMode::Fuzzy { MatchMode::Fuzzy } else { MatchMode::Exact },
-                        similarity: a.similarity.min(b.similarity),
-                    };
-                    if h.start >= last_end {
-                        last_end = h.end;
-                        out.push(h);
-                    }
-                }
-            }
-        }
-        None => {
-            // Metric rules with phrases (greeting latency) take any occurrence.
-            if let Some(o) = occ.iter().find(|o| o.slot != Slot::Unless) {
-                out.push(hit(o));
-            }
-        }
-    }
-}
-
 /// A stable finding id: the first 16 hex digits of SHA-256 over call, rule, pack version,
-/// start time and position in the utterance.
+/// start time and position in the utterance, separated by U+001F. Hashed piece by piece: the
+/// scan makes many findings, and a formatted key per finding showed in profiles.
 fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: usize, offset: usize) -> String {
-    let key = format!("{call}\u{1f}{rule}\u{1f}{version}\u{1f}{start_ms}\u{1f}{utterance}\u{1f}{offset}");
-    crate::fsutil::sha256_bytes(key.as_bytes())[..16].to_owned()
+    use sha2::{Digest, Sha256};
+    let (mut a, mut b, mut c) = ([0u8; 20], [0u8; 20], [0u8; 20]);
+    let digest = Sha256::new()
+        .chain_update(call)
+        .chain_update([0x1f])
+        .chain_update(rule)
+        .chain_update([0x1f])
+        .chain_update(version)
+        .chain_update([0x1f])
+        .chain_update(decimal(start_ms, &mut a))
+        .chain_update([0x1f])
+        .chain_update(decimal(utterance as u64, &mut b))
+        .chain_update([0x1f])
+        .chain_update(decimal(offset as u64, &mut c))
+        .finalize();
+    hex::encode(&digest[..8])
 }
 
-/// What happened to one transcript in [`scan_files`].
-#[derive(Debug)]
-pub enum ScanOutcome {
-    Done { call_id: String, findings: usize, out: PathBuf },
-    Failed { path: PathBuf, error: String },
-}
-
-/// Transcript files among `inputs`: files as given, and each directory's `*.json` files
-/// other than findings files, sorted.
-pub fn collect_transcripts(inputs: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    name.ends_with(".json") && !name.ends_with(".findings.json")
-                })
-                .collect();
-            v.sort();
-            out.extend(v);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{}: no such file or directory", p.display())));
+/// `n` in decimal, written into `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
         }
-    }
-    Ok(out)
-}
-
-/// Scans each transcript in parallel (`jobs` threads) and writes `<call id>.findings.json`
-/// into `out_dir`, atomically. One bad transcript fails alone.
-pub fn scan_files(scanner: &Scanner, files: &[PathBuf], out_dir: &Path, jobs: usize, progress: &(dyn Fn(&ScanOutcome) + Sync)) -> Vec<ScanOutcome> {
-    use rayon::prelude::*;
-    let one = |path: &PathBuf| -> ScanOutcome {
-        let r = (|| {
-            let t = Transcript::read(path).map_err(|e| e.to_string())?;
-            let findings = scanner.scan(&t);
-            let n = findings.len();
-            let file = FindingsFile {
-                version: FINDINGS_VERSION,
-                call_id: t.call_id.clone(),
-                pack: scanner.pack().name().to_owned(),
-                pack_version: scanner.pack().version().to_owned(),
-                findings,
-                producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
-            };
-            let out = out_dir.join(FindingsFile::file_name(&t.call_id));
-            let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-            crate::fsutil::write_atomic(&out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
-            Ok::<_, String>(ScanOutcome::Done { call_id: t.call_id, findings: n, out })
-        })();
-        let o = r.unwrap_or_else(|error| ScanOutcome::Failed { path: path.clone(), error });
-        progress(&o);
-        o
-    };
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
-        Ok(pool) => pool.install(|| files.par_iter().map(one).collect()),
-        Err(_) => files.iter().map(one).collect(),
     }
 }
 

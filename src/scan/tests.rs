@@ -82,17 +82,93 @@ fn any_of_matches_each_occurrence_of_the_role_only() {
 }
 
 #[test]
-fn all_of_needs_every_group_in_one_utterance() {
-    let s = scanner("required", "greeting", "agent", "all = [\"您好|早上好\", \"有什么可以帮您\"]\nwindow = { first = 1, unit = \"utterances\" }");
+fn all_of_is_judged_over_the_window_not_one_utterance() {
+    let s = scanner("required", "greeting", "agent", "all = [\"您好|早上好\", \"有什么可以帮您\"]\nwindow = { first = 2, unit = \"utterances\" }");
     assert!(s.scan(&call(&[("a", 0, 3000, "早上好，请问有什么可以帮您？")])).is_empty());
-    // Both halves said, but in two utterances: not met, and the second is outside the window.
-    let f = s.scan(&call(&[("a", 500, 1500, "您好"), ("a", 1500, 3000, "有什么可以帮您")]));
+    // Whisper split the greeting over two segments: still met.
+    assert!(s.scan(&call(&[("a", 500, 1500, "您好，这里是客服中心"), ("a", 1500, 3000, "请问有什么可以帮您")])).is_empty());
+    // The second half only in the third utterance, outside the window: not met.
+    let f = s.scan(&call(&[("a", 500, 1500, "您好"), ("c", 1500, 2000, "喂"), ("a", 2000, 2500, "嗯"), ("a", 2500, 3000, "有什么可以帮您")]));
     assert_eq!(f.len(), 1);
-    assert_eq!((f[0].start_ms, f[0].end_ms), (500, 1500), "span of the window where it was expected");
+    assert_eq!((f[0].start_ms, f[0].end_ms), (500, 2500), "span of the window where it was expected");
     assert_eq!(f[0].match_mode, None);
     assert_eq!(f[0].matched_text, "");
 }
 
+#[test]
+fn forbidden_all_over_utterances_quotes_every_part() {
+    let s = scanner("forbidden", "forbidden", "agent", "all = [\"不知道\", \"别问我\"]");
+    let t = call(&[("a", 0, 1000, "不知道。"), ("c", 1000, 2000, "啊？"), ("a", 2000, 4000, "你别问我了")]);
+    let f = s.scan(&t);
+    assert_eq!(f.len(), 1, "one hit for the whole scope");
+    assert_eq!(f[0].matched_text, "不知道…别问我");
+    assert_eq!(f[0].normalized_text, "不知道…别问我");
+    assert_eq!(f[0].utterance.as_ref().unwrap().index, 0);
+    assert_eq!(f[0].more_utterances.iter().map(|u| u.index).collect::<Vec<_>>(), vec![1, 2]);
+    assert!(f[0].after.is_none());
+    // Estimated times: from the start of 不知道 to the end of 别问我 (characters 1..4 of 你别问我了).
+    assert_eq!((f[0].start_ms, f[0].end_ms), (0, 3600));
+    assert!(f[0].detail.contains("over 3 utterances"), "{}", f[0].detail);
+    // One part missing: nothing.
+    assert!(s.scan(&call(&[("a", 0, 1000, "不知道。")])).is_empty());
+}
+
+#[test]
+fn hit_times_are_interpolated_inside_the_utterance() {
+    let s = scanner("forbidden", "forbidden", "agent", "any = [\"没办法\"]");
+    // 10 normalised characters over 2 s: 没办法 is characters 7..10, punctuation not counted.
+    let f = s.scan(&call(&[("a", 1000, 3000, "您好，这个真的是，没办法。")]));
+    assert_eq!((f[0].start_ms, f[0].end_ms), (1000 + 1400, 3000));
+    let u = f[0].utterance.as_ref().unwrap();
+    assert_eq!((u.start_ms, u.end_ms), (1000, 3000), "the utterance span stays in the evidence");
+    // A malformed segment (end before start) does not underflow.
+    let f = s.scan(&call(&[("a", 3000, 1000, "真没办法")]));
+    assert_eq!((f[0].start_ms, f[0].end_ms), (3000, 3000));
+}
+
+#[test]
+fn after_required_answer_within_the_reach() {
+    let body = "any = [\"不客气\", \"不用谢\"]\nafter = { role = \"customer\", any = [\"谢谢\"], within = 1, unit = \"utterances\" }";
+    let s = scanner("required", "politeness", "agent", body);
+    let ok = call(&[("a", 0, 1000, "您好"), ("c", 1000, 2000, "好的，谢谢"), ("a", 2000, 3000, "不客气，再见")]);
+    assert!(s.scan(&ok).is_empty());
+    // No thanks in the call: the rule does not apply.
+    assert!(s.scan(&call(&[("a", 0, 1000, "您好"), ("c", 1000, 2000, "好的")])).is_empty());
+    let bad = call(&[("c", 0, 1000, "谢谢你"), ("a", 1000, 2000, "嗯"), ("a", 2000, 3000, "不客气")]);
+    let f = s.scan(&bad);
+    assert_eq!(f.len(), 1, "不客气 came one utterance too late");
+    assert_eq!((f[0].start_ms, f[0].end_ms), (1000, 2000), "the response window");
+    assert_eq!(f[0].trigger.as_ref().unwrap().index, 0);
+    assert_eq!(f[0].more_utterances.iter().map(|u| u.index).collect::<Vec<_>>(), vec![1]);
+    assert!(f[0].detail.contains("「谢谢」"), "{}", f[0].detail);
+    // Two thanks before the agent answers are one situation; thanks at the very end are not judged.
+    let twice = call(&[("c", 0, 1000, "谢谢"), ("c", 1000, 2000, "太谢谢了"), ("a", 2000, 3000, "好的"), ("c", 3000, 4000, "谢谢")]);
+    assert_eq!(s.scan(&twice).len(), 1);
+}
+
+#[test]
+fn after_in_seconds_and_the_agents_own_trigger() {
+    let body = "any = [\"请您再讲一遍\"]\nafter = { role = \"agent\", any = [\"听不清\"], within = 3, unit = \"s\" }";
+    let s = scanner("required", "politeness", "agent", body);
+    // The trigger's own utterance counts: the agent says both at once.
+    assert!(s.scan(&call(&[("a", 0, 2000, "对不起，听不清，请您再讲一遍")])).is_empty());
+    assert!(s.scan(&call(&[("a", 0, 1000, "听不清"), ("a", 3500, 4000, "请您再讲一遍")])).is_empty());
+    assert_eq!(s.scan(&call(&[("a", 0, 1000, "听不清"), ("a", 4500, 5000, "请您再讲一遍")])).len(), 1, "4.5 s is past 3 s");
+}
+
+#[test]
+fn after_forbidden_only_inside_the_response() {
+    let body = "any = [\"随便你\"]\nafter = { role = \"customer\", any = [\"投诉\"], within = 2, unit = \"utterances\" }";
+    let s = scanner("forbidden", "forbidden", "agent", body);
+    let t = call(&[("a", 0, 1000, "随便你"), ("c", 1000, 2000, "我要投诉"), ("a", 2000, 3000, "随便你"), ("a", 3000, 4000, "好"), ("a", 4000, 5000, "随便你")]);
+    let f = s.scan(&t);
+    assert_eq!(f.len(), 1, "only the reply inside the window: {f:#?}");
+    assert_eq!(f[0].utterance.as_ref().unwrap().index, 2);
+    assert_eq!(f[0].trigger.as_ref().unwrap().index, 1);
+    assert!(f[0].detail.ends_with("after the customer said 「投诉」"), "{}", f[0].detail);
+    // The customer's own words never trigger in a mono call, where nobody knows who spoke.
+    assert!(s.scan(&call(&[("m", 0, 1000, "我要投诉"), ("m", 1000, 2000, "随便你")])).is_empty());
+}
 #[test]
 fn time_windows_first_and_last_seconds() {
     let first = scanner("required", "greeting", "agent", "any = [\"您好\"]\nwindow = { first = 3, unit = \"s\" }");
@@ -226,14 +302,40 @@ fn overtalk_when_agent_starts_inside_customer_speech() {
 #[test]
 fn language_of_the_agent_channel() {
     let s = scanner("metric", "language", "agent", "metric = \"language\"\nlanguages = [\"zh\"]\nmin_language_prob = 0.5");
-    let mut t = call(&[("a", 0, 1000, "hello")]);
+    let mut t = call(&[("a", 0, 1000, "您好"), ("c", 1000, 2000, "你好"), ("a", 2000, 3000, "请讲")]);
     assert!(s.scan(&t).is_empty());
     t.channels[0].language = Some("yue".into());
     let f = s.scan(&t);
-    assert_eq!(f.len(), 1);
+    assert_eq!(f.len(), 1, "the whole channel is one stretch");
     assert!(f[0].detail.contains("`yue`"), "{}", f[0].detail);
+    assert_eq!((f[0].start_ms, f[0].end_ms, f[0].value), (0, 3000, Some(3000.0)));
+    assert_eq!(f[0].more_utterances.len(), 1);
     t.channels[0].language_prob = Some(0.3);
     assert!(s.scan(&t).is_empty(), "unsure identification is not judged");
+}
+
+#[test]
+fn language_one_finding_per_foreign_stretch() {
+    let s = scanner("metric", "language", "agent", "metric = \"language\"\nlanguages = [\"zh\"]");
+    let t = call(&[
+        ("a", 0, 1000, "您好，请问有什么可以帮您？"),
+        ("a", 1000, 3000, "Sorry, let me check your order please."),
+        ("c", 3000, 4000, "啊？"),
+        ("a", 4000, 6000, "Please hold on a moment."),
+        ("a", 6000, 7000, "好的，请稍等。"),
+        ("a", 7000, 9000, "我哋嘅系统有啲问题"),
+        ("c", 9000, 9500, "English ok fine thank you"),
+    ]);
+    let f = s.scan(&t);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert_eq!((f[0].start_ms, f[0].end_ms), (1000, 6000));
+    assert_eq!(f[0].more_utterances.iter().map(|u| u.index).collect::<Vec<_>>(), vec![3]);
+    assert!(f[0].detail.contains("`en`"), "{}", f[0].detail);
+    assert!(f[1].detail.contains("`yue`"), "{}", f[1].detail);
+    assert_ne!(f[0].id, f[1].id);
+    // A pack that accepts English does not flag the English stretch.
+    let en = scanner("metric", "language", "agent", "metric = \"language\"\nlanguages = [\"zh\", \"en\"]");
+    assert_eq!(en.scan(&t).len(), 1);
 }
 
 #[test]
@@ -246,6 +348,10 @@ fn finding_ids_are_stable_and_carry_the_pack_version() {
     assert_eq!(a[0].id.len(), 16);
     assert_eq!(a[0].pack_version, "v1");
     assert_eq!(a[0].id, finding_id("c1", "r", "v1", 100, 1, 0));
+    // The id is the first 16 hex digits of SHA-256 over the fields joined by U+001F.
+    let key = "c1\u{1f}r\u{1f}v1\u{1f}100\u{1f}1\u{1f}0";
+    assert_eq!(a[0].id, crate::fsutil::sha256_bytes(key.as_bytes())[..16]);
+    assert_eq!(finding_id("c", "r", "v", 0, 1234567890, 42), crate::fsutil::sha256_bytes("c\u{1f}r\u{1f}v\u{1f}0\u{1f}1234567890\u{1f}42".as_bytes())[..16]);
 }
 
 #[test]
