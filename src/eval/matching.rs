@@ -298,6 +298,8 @@ mod tests {
             utterance: None,
             before: None,
             after: None,
+            more_utterances: Vec::new(),
+            trigger: None,
             match_mode: None,
             similarity: None,
             value: None,

@@ -50,6 +50,8 @@ pub fn finding_from_row(r: &FindingRow) -> Result<Finding, String> {
         utterance: None,
         before: None,
         after: None,
+        more_utterances: Vec::new(),
+        trigger: None,
         match_mode: r.match_mode.as_deref().map(|m| enum_of(r, "match_mode", m)).transpose()?,
         similarity: r.similarity.map(|s| s as f32),
         value: r.value,

@@ -249,6 +249,7 @@ fn finding_row(run_id: &str, meta: &CallMeta, f: &Finding, line: &crate::score::
         utterance: quote(&f.utterance, text),
         context_before: quote(&f.before, text),
         context_after: quote(&f.after, text),
+        trigger: quote(&f.trigger, text),
     }
 }
 

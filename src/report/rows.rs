@@ -134,6 +134,8 @@ table! {
         pub utterance: Option<String>,
         pub context_before: Option<String>,
         pub context_after: Option<String>,
+        /// For a situational rule (`after`): the utterance that set it off, as `[role] text`.
+        pub trigger: Option<String>,
     }
 }
 

@@ -72,6 +72,7 @@ pub(crate) fn sample_tables() -> Tables {
             utterance: Some("[agent] 你自己去看吧".into()),
             context_before: None,
             context_after: Some("[customer] 好吧".into()),
+            trigger: None,
         }],
         scorecards: vec![ScorecardRow {
             run_id: run_id.clone(),

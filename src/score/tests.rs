@@ -28,6 +28,8 @@ fn finding(id: &str, rule_id: &str, category: &str, severity: Severity, points: 
         utterance: None,
         before: None,
         after: None,
+        more_utterances: Vec::new(),
+        trigger: None,
         match_mode: None,
         similarity: None,
         value: None,
