@@ -1,13 +1,12 @@
 //! The Whisper engine: whisper.cpp through `whisper-rs`.
 //!
-//! One model context is loaded and shared by all workers; each worker borrows a decoder state
-//! (KV caches, scratch buffers) from a small pool, so several calls decode at once without
-//! loading the weights twice. A channel's speech regions are packed into ≤ 30 s windows
+//! One model context is loaded and shared by all workers; each call gets a decoder state of
+//! its own (KV caches, scratch buffers, the sampling generator), so several calls decode at once
+//! without loading the weights twice, and a call's text depends only on its audio. A channel's speech regions are packed into ≤ 30 s windows
 //! ([`super::pack`]) and each window is one `whisper_full` call with no carried-over context
 //! (a window's text must not leak into the next call that borrows the state).
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
 
@@ -16,10 +15,9 @@ use super::split::{Token, WindowSegment, split};
 use super::{AsrError, ChannelAudio, ChannelText, DecodeParams, Packing, RawSegment, Span, Transcriber};
 use crate::transcript::ModelRef;
 
-/// A loaded whisper.cpp model and a pool of decoder states.
+/// A loaded whisper.cpp model, shared by every worker.
 pub struct WhisperEngine {
     ctx: WhisperContext,
-    states: Mutex<Vec<WhisperState>>,
     threads: usize,
     model: ModelRef,
 }
@@ -42,22 +40,19 @@ impl WhisperEngine {
             .map_err(|e| fail(format!("whisper.cpp could not load it as a ggml model ({e})")))?;
         Ok(WhisperEngine {
             ctx,
-            states: Mutex::new(Vec::new()),
             threads: threads.max(1),
             model: ModelRef { path: path.to_owned(), sha256 },
         })
     }
 
-    /// Runs `f` with a decoder state from the pool (a new one when all are busy).
+    /// Runs `f` with a fresh decoder state. States are not reused between calls: a state
+    /// carries the random generator that temperature fallback samples from, so a reused one
+    /// made a call's transcript depend on which calls the state had decoded before (seen as a
+    /// resumed batch differing from an uninterrupted one). A new state costs milliseconds next
+    /// to the seconds a call takes.
     fn with_state<R>(&self, f: impl FnOnce(&mut WhisperState) -> Result<R, AsrError>) -> Result<R, AsrError> {
-        let pooled = self.states.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut state = match pooled {
-            Some(s) => s,
-            None => self.ctx.create_state().map_err(|e| AsrError::Decode(format!("creating a decoder state: {e}")))?,
-        };
-        let out = f(&mut state);
-        self.states.lock().unwrap_or_else(|e| e.into_inner()).push(state);
-        out
+        let mut state = self.ctx.create_state().map_err(|e| AsrError::Decode(format!("creating a decoder state: {e}")))?;
+        f(&mut state)
     }
 
     fn full_params<'a>(&self, params: &'a DecodeParams) -> Result<FullParams<'a, 'a>, AsrError> {
