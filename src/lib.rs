@@ -1,9 +1,12 @@
 //! callqa: offline quality assurance for Mandarin call-centre recordings.
 //!
-//! The pipeline reads like the folder layout:
-//! ingest ([`audio`]) → transcribe ([`asr`], model weights in [`model`]) → [`transcript`] files.
-//! → [`rules`] (rule packs) and [`scan`] (findings). [`score`] turns findings into call scores and period scorecards under a rubric; reports come in a later stage. Each stage takes and returns plain
-//! serialisable structs so that it can run, be cached and be tested on its own.
+//! The pipeline reads like the folder layout, and data moves one way:
+//! [`batch`] (ingest: which recordings, whose, when — [`call`]) → [`audio`] (decode) →
+//! [`asr`] (transcribe, weights in [`model`]) → [`transcript`] files → [`rules`] and [`scan`]
+//! (findings) → [`score`] (call scores, period scorecards, under a rubric) → [`report`]
+//! (Parquet and CSV, scorecards, coaching examples). [`eval`] measures it against labels;
+//! [`config`] holds the site settings. Each stage takes and returns plain serialisable structs,
+//! so that it can run, be cached and be tested on its own.
 
 pub mod asr;
 pub mod audio;
