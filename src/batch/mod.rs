@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::asr::{DecodeParams, Transcriber};
 use crate::call::CallMeta;
 use crate::config::Config;
-use crate::scan::{FINDINGS_VERSION, FindingsFile, Scanner};
+use crate::scan::{FindingsFile, Scanner};
 use crate::transcribe::{CallInput, Outcome};
 use crate::transcript::Transcript;
 pub use ingest::IngestError;
@@ -295,27 +295,12 @@ fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, co
     };
     status.transcribe_ms = started.elapsed().as_millis() as u64;
     let scan_started = Instant::now();
-    if let Err(e) = scan_one(scanner, &out, findings) {
+    if let Err(e) = crate::scan::scan_file(scanner, &out, findings) {
         status.failed_at = Some(Stage::Scan);
         status.error = Some(e);
     }
     status.scan_ms = scan_started.elapsed().as_millis() as u64;
     status
-}
-
-fn scan_one(scanner: &Scanner, transcript: &Path, findings_dir: &Path) -> Result<(), String> {
-    let t = Transcript::read(transcript).map_err(|e| e.to_string())?;
-    let file = FindingsFile {
-        version: FINDINGS_VERSION,
-        call_id: t.call_id.clone(),
-        pack: scanner.pack().name().to_owned(),
-        pack_version: scanner.pack().version().to_owned(),
-        findings: scanner.scan(&t),
-        producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
-    };
-    let out = findings_dir.join(FindingsFile::file_name(&t.call_id));
-    let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-    crate::fsutil::write_atomic(&out, &json).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 pub(crate) fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), RunError> {

@@ -37,29 +37,35 @@ pub fn collect_transcripts(inputs: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> 
     Ok(out)
 }
 
-/// Scans each transcript in parallel (`jobs` threads) and writes `<call id>.findings.json`
-/// into `out_dir`, atomically. One bad transcript fails alone.
+/// Scans one transcript file and writes `<call id>.findings.json` into `out_dir`, atomically.
+/// Returns the call id, the number of findings and the file written; errors name the file.
+pub fn scan_file(scanner: &Scanner, path: &Path, out_dir: &Path) -> Result<(String, usize, PathBuf), String> {
+    let t = Transcript::read(path).map_err(|e| e.to_string())?;
+    let findings = scanner.scan(&t);
+    let n = findings.len();
+    let file = FindingsFile {
+        version: FINDINGS_VERSION,
+        call_id: t.call_id.clone(),
+        pack: scanner.pack().name().to_owned(),
+        pack_version: scanner.pack().version().to_owned(),
+        findings,
+        producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
+    };
+    let out = out_dir.join(FindingsFile::file_name(&t.call_id));
+    let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
+    crate::fsutil::write_atomic(&out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok((t.call_id, n, out))
+}
+
+/// Scans each transcript in parallel (`jobs` threads) with [`scan_file`]. One bad transcript
+/// fails alone.
 pub fn scan_files(scanner: &Scanner, files: &[PathBuf], out_dir: &Path, jobs: usize, progress: &(dyn Fn(&ScanOutcome) + Sync)) -> Vec<ScanOutcome> {
     use rayon::prelude::*;
     let one = |path: &PathBuf| -> ScanOutcome {
-        let r = (|| {
-            let t = Transcript::read(path).map_err(|e| e.to_string())?;
-            let findings = scanner.scan(&t);
-            let n = findings.len();
-            let file = FindingsFile {
-                version: FINDINGS_VERSION,
-                call_id: t.call_id.clone(),
-                pack: scanner.pack().name().to_owned(),
-                pack_version: scanner.pack().version().to_owned(),
-                findings,
-                producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
-            };
-            let out = out_dir.join(FindingsFile::file_name(&t.call_id));
-            let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-            crate::fsutil::write_atomic(&out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
-            Ok::<_, String>(ScanOutcome::Done { call_id: t.call_id, findings: n, out })
-        })();
-        let o = r.unwrap_or_else(|error| ScanOutcome::Failed { path: path.clone(), error });
+        let o = match scan_file(scanner, path, out_dir) {
+            Ok((call_id, findings, out)) => ScanOutcome::Done { call_id, findings, out },
+            Err(error) => ScanOutcome::Failed { path: path.clone(), error },
+        };
         progress(&o);
         o
     };

@@ -20,7 +20,7 @@ use crate::rules::normalize::{Normalized, normalize, normalize_text};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
-pub use files::{ScanOutcome, collect_transcripts, scan_files};
+pub use files::{ScanOutcome, collect_transcripts, scan_file, scan_files};
 use lexical::{Hit, Occ};
 
 /// Version of the findings file schema.
