@@ -102,11 +102,11 @@ fn the_nightly_batch_runs_the_fixture_corpus_and_eval_reads_it() {
     assert!(precision >= MIN_PRECISION && recall >= MIN_RECALL, "precision {precision} recall {recall}\n{report}");
 }
 
-/// See README, "Accuracy of the findings": measured 0.78 and 0.91 (pack 2026.11.23-3, base
-/// model), less a margin for whisper.cpp's SIMD paths differing between CPUs. The issue's
-/// target (0.95 / 0.90) is not reached yet; these floors catch regressions.
-const MIN_PRECISION: f64 = 0.70;
-const MIN_RECALL: f64 = 0.85;
+/// See README, "Accuracy of the findings": measured 0.95 and 0.92 (pack 2026.11.23-4, base
+/// model; the target is 0.95 / 0.90), less a margin of about two findings for
+/// whisper.cpp's SIMD paths differing between CPUs.
+const MIN_PRECISION: f64 = 0.93;
+const MIN_RECALL: f64 = 0.90;
 
 /// Four short calls, the corrupt and the empty recording, copied to a folder of their own.
 fn small_corpus() -> tempfile::TempDir {

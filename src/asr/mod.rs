@@ -47,6 +47,11 @@ pub struct DecodeParams {
     pub logprob_threshold: f32,
     /// Drop segments that are exactly one of Whisper's known dead-air inventions.
     pub drop_known_hallucinations: bool,
+    /// Move a cut between two packed pieces that lies one character off Whisper's
+    /// punctuation onto it (see `split`). Transcripts written before this setting existed
+    /// read as `false`, so a re-run redoes them.
+    #[serde(default)]
+    pub sentence_cuts: bool,
 }
 
 impl Default for DecodeParams {
@@ -64,6 +69,7 @@ impl Default for DecodeParams {
             no_speech_threshold: 0.6,
             logprob_threshold: -1.0,
             drop_known_hallucinations: true,
+            sentence_cuts: true,
         }
     }
 }

@@ -138,7 +138,7 @@ impl WhisperEngine {
                 tokens,
                 no_speech_prob: seg.no_speech_probability(),
             };
-            out.extend(split(window, &ws));
+            out.extend(split(window, &ws, params.sentence_cuts));
         }
         Ok(out)
     }

@@ -4,18 +4,20 @@
 use super::lexical::Hit;
 use super::{Call, Finding, Scanner, finding_id, language, quote};
 use crate::audio::Role;
-use crate::rules::{Metric, Rule};
+use crate::rules::{Metric, RoleFilter, Rule};
 
 impl Scanner {
     pub(super) fn measure(&self, call: &Call, rule: &Rule, m: &Metric, hits: &[Hit], out: &mut Vec<Finding>) {
         let t = call.t;
         let segs = &t.segments;
+        // Metrics measure speech, not the padded segments (see `timing`).
+        let spans = super::timing::speech_spans(t);
         match m {
             Metric::GreetingLatency { max_ms } => {
                 // Hits come in utterance order; the first is the greeting. Latency counts from
                 // the start of the utterance: the greeting opens it.
                 if let Some(h) = hits.first() {
-                    let at = segs[h.first.utterance].start_ms;
+                    let at = spans[h.first.utterance].0;
                     if at > *max_ms {
                         let mut f = self.hit_finding(call, rule, h);
                         f.value = Some(at as f64);
@@ -27,18 +29,18 @@ impl Scanner {
             Metric::DeadAir { max_ms } => {
                 // Gaps between speech on the merged timeline of both channels.
                 let mut order: Vec<usize> = (0..segs.len()).collect();
-                order.sort_by_key(|&i| segs[i].start_ms);
+                order.sort_by_key(|&i| spans[i].0);
                 let mut covered: Option<(u64, usize)> = None; // end of speech so far, and its segment
                 for &i in &order {
-                    let s = &segs[i];
+                    let (start, stop) = spans[i];
                     if let Some((end, prev)) = covered {
-                        if s.start_ms > end && s.start_ms - end > *max_ms {
-                            let gap = s.start_ms - end;
+                        if start > end && start - end > *max_ms {
+                            let gap = start - end;
                             let mut f = self.finding(
                                 t,
                                 rule,
                                 end,
-                                s.start_ms,
+                                start,
                                 None,
                                 format!("{:.1} s of silence, limit {:.1} s", gap as f64 / 1000.0, *max_ms as f64 / 1000.0),
                             );
@@ -48,17 +50,20 @@ impl Scanner {
                             out.push(f);
                         }
                     }
-                    if covered.is_none_or(|(end, _)| s.end_ms >= end) {
-                        covered = Some((s.end_ms, i));
+                    if covered.is_none_or(|(end, _)| stop >= end) {
+                        covered = Some((stop, i));
                     }
                 }
             }
             Metric::SpeechRate { min_cpm, max_cpm, min_speech_ms } => {
+                // A mono recording's `mixed` speech is both parties and the pauses between
+                // their turns: it says nothing about one role's rate, so only `any` counts it.
+                let counted = |r: Role| rule.role.matches(r) && (r != Role::Mixed || rule.role == RoleFilter::Any);
                 let (mut chars, mut ms) = (0usize, 0u64);
-                for (s, n) in segs.iter().zip(&call.norms) {
-                    if rule.role.matches(s.role) {
+                for ((s, n), (a, b)) in segs.iter().zip(&call.norms).zip(&spans) {
+                    if counted(s.role) {
                         chars += n.len_chars();
-                        ms += s.end_ms.saturating_sub(s.start_ms);
+                        ms += b.saturating_sub(*a);
                     }
                 }
                 if ms == 0 || ms < *min_speech_ms {
@@ -83,22 +88,23 @@ impl Scanner {
                     if a.role == Role::Mixed || !rule.role.matches(a.role) {
                         continue;
                     }
+                    let (a_start, a_end) = spans[i];
                     // The other side's segment in progress when this one starts, if any.
-                    let other = segs.iter().enumerate().find(|(_, c)| {
-                        c.role != a.role && c.role != Role::Mixed && c.start_ms < a.start_ms && c.end_ms > a.start_ms
+                    let other = segs.iter().enumerate().find(|&(ci, c)| {
+                        c.role != a.role && c.role != Role::Mixed && spans[ci].0 < a_start && spans[ci].1 > a_start
                     });
                     if let Some((ci, c)) = other {
-                        let overlap = a.end_ms.min(c.end_ms).saturating_sub(a.start_ms);
+                        let overlap = a_end.min(spans[ci].1).saturating_sub(a_start);
                         if overlap > *min_overlap_ms {
                             let mut f = self.finding(
                                 t,
                                 rule,
-                                a.start_ms,
-                                a.start_ms + overlap,
+                                a_start,
+                                a_start + overlap,
                                 Some(i),
                                 format!("started while the {} was speaking, {overlap} ms overlap, limit {min_overlap_ms} ms", c.role),
                             );
-                            f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), a.start_ms, i + 1, ci + 1);
+                            f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), a_start, i + 1, ci + 1);
                             f.before = Some(quote(segs, ci));
                             f.value = Some(overlap as f64);
                             out.push(f);

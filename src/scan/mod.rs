@@ -11,6 +11,7 @@ mod files;
 mod language;
 mod lexical;
 mod metrics;
+mod timing;
 
 use serde::{Deserialize, Serialize};
 

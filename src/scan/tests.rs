@@ -23,7 +23,12 @@ pub(crate) fn call(lines: &[(&str, u64, u64, &str)]) -> Transcript {
             duration_ms: duration,
         },
         model: ModelRef { path: "none".into(), sha256: "hand-written".into() },
-        params: DecodeParams::default(),
+        // Hand-written times are the speech itself: no voice-activity padding to trim.
+        params: {
+            let mut p = DecodeParams::default();
+            p.vad.pad_ms = 0;
+            p
+        },
         channels: vec![
             ChannelInfo { role: Role::Agent, language: Some("zh".into()), language_prob: Some(0.99), speech_ms: 0, windows: 0 },
             ChannelInfo { role: Role::Customer, language: Some("zh".into()), language_prob: Some(0.99), speech_ms: 0, windows: 0 },

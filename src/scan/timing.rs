@@ -1,0 +1,85 @@
+//! When each utterance's speech starts and ends, without the transcriber's padding.
+//!
+//! The voice-activity detector widens every speech region by `vad.pad_ms` on both sides so
+//! that Whisper hears word onsets and tails (see `asr::vad`), and a segment that opens or
+//! closes a region carries that padding in its times. Lexical findings keep the padded times
+//! (a clip cut from them starts before the first word); the metrics measure speech itself,
+//! so they use these trimmed spans. Untrimmed, on the fixture corpus the padding made every
+//! agent look slower than the script (191–199 字/分钟 measured for scripts at 207–233),
+//! every silence 2 × 200 ms shorter than it was, and every change of speaker overlap by up to
+//! 400 ms more than it did.
+
+use crate::audio::Role;
+use crate::transcript::Transcript;
+
+/// `(start_ms, end_ms)` of each segment's speech, in segment order. A segment edge is
+/// trimmed by the transcript's `vad.pad_ms` when it is a region edge, i.e. no other segment of
+/// the same channel touches it (segments split from one region share their inner edges).
+/// Never inverts a span: a segment shorter than its padding shrinks to its midpoint.
+pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
+    let pad = t.params.vad.pad_ms;
+    let segs = &t.segments;
+    if pad == 0 {
+        return segs.iter().map(|s| (s.start_ms, s.end_ms)).collect();
+    }
+    let same_channel = |a: Role, b: Role| a == b;
+    segs.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let touched_before = segs.iter().enumerate().any(|(j, o)| {
+                j != i && same_channel(o.role, s.role) && o.start_ms < s.start_ms && o.end_ms >= s.start_ms
+            });
+            let touched_after = segs
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != i && same_channel(o.role, s.role) && o.end_ms > s.end_ms && o.start_ms <= s.end_ms);
+            let mid = s.start_ms + s.end_ms.saturating_sub(s.start_ms) / 2;
+            let start = if touched_before { s.start_ms } else { (s.start_ms + pad).min(mid) };
+            let end = if touched_after { s.end_ms } else { s.end_ms.saturating_sub(pad).max(mid) };
+            (start, end)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::Segment;
+
+    fn seg(role: Role, start_ms: u64, end_ms: u64) -> Segment {
+        Segment { role, start_ms, end_ms, text: "好".into(), raw_text: "好".into(), avg_token_prob: 0.9, no_speech_prob: 0.0 }
+    }
+
+    fn transcript(pad_ms: u64, segments: Vec<Segment>) -> Transcript {
+        let mut t: Transcript = serde_json::from_str(
+            r#"{"version":1,"call_id":"t","audio":{"path":"t.wav","sha256":"x","format":{"codec":{"codec":"mu_law"},"sample_rate":16000,"channels":2,"frames":0},"duration_ms":60000},
+               "model":{"path":"m","sha256":"m"},"params":{},"channels":[],"segments":[],"producer":"test"}"#,
+        )
+        .unwrap();
+        t.params.vad.pad_ms = pad_ms;
+        t.segments = segments;
+        t
+    }
+
+    #[test]
+    fn region_edges_lose_the_padding_and_inner_edges_keep_their_times() {
+        // One agent region split in two by Whisper (touching at 5000), then a customer turn.
+        let t = transcript(
+            200,
+            vec![seg(Role::Agent, 1000, 5000), seg(Role::Agent, 5000, 8000), seg(Role::Customer, 7800, 9000)],
+        );
+        assert_eq!(speech_spans(&t), vec![(1200, 5000), (5000, 7800), (8000, 8800)]);
+    }
+
+    #[test]
+    fn a_segment_shorter_than_its_padding_shrinks_to_its_midpoint() {
+        let t = transcript(200, vec![seg(Role::Agent, 1000, 1300)]);
+        assert_eq!(speech_spans(&t), vec![(1150, 1150)]);
+    }
+
+    #[test]
+    fn hand_written_transcripts_say_pad_zero_and_keep_their_times() {
+        let t = transcript(0, vec![seg(Role::Agent, 1000, 5000)]);
+        assert_eq!(speech_spans(&t), vec![(1000, 5000)]);
+    }
+}
