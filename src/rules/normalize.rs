@@ -99,12 +99,18 @@ fn normalize_with(s: &str, map: bool) -> Normalized {
 }
 
 /// Normalises `src` as it is; `None` if `watch` and `src` holds a character to simplify.
+///
+/// Most characters normalise to themselves (ideographs, lower-case letters, digits): they are
+/// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]) and, without
+/// the map, copied in runs. The others (punctuation, numerals, full width, upper case,
+/// characters to simplify) go through the character logic one at a time.
 fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
     let table = traditional_table();
     let traditional = |c: char| {
         let i = (c as u32).wrapping_sub(0x3400) as usize;
         i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
     };
+    let kept = kept_table(watch);
     let cap = if map { src.len() / 3 + 1 } else { 0 };
     let mut out = Normalized {
         text: String::with_capacity(src.len()),
@@ -113,53 +119,65 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
         origin: Vec::with_capacity(cap),
         simplified: None,
     };
-    // Without the map, a run of ideographs kept as they are is copied in one go.
-    let mut verbatim: Option<usize> = None;
-    let mut iter = src.char_indices().peekable();
-    while let Some((at, c)) = iter.next() {
+    let b = src.as_bytes();
+    let mut numerals: Vec<(char, usize, usize)> = Vec::new();
+    // Without the map, the run of kept characters since `run` is copied in one go.
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        let (c, w) = if x < 0x80 {
+            (x as usize, 1)
+        } else if x >> 4 == 0xE {
+            // Three bytes (valid UTF-8, so both continuation bytes are there): the BMP.
+            (((x & 0x0F) as usize) << 12 | ((b[i + 1] & 0x3F) as usize) << 6 | (b[i + 2] & 0x3F) as usize, 3)
+        } else {
+            (usize::MAX, 0)
+        };
+        if w != 0 && kept[c / 64] & (1 << (c % 64)) != 0 {
+            if map {
+                out.push_source(&src[i..i + w], i, map);
+            } else {
+                out.chars += 1;
+            }
+            i += w;
+            continue;
+        }
+        if !map {
+            out.text.push_str(&src[run..i]);
+        }
+        let at = i;
+        let c = src[at..].chars().next().unwrap_or_default();
         if watch && traditional(c) {
             return None;
         }
         let end = at + c.len_utf8();
-        // Fast path: a common ideograph that is not a numeral is kept as is.
-        if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
-            if map {
-                out.push_source(&src[at..end], at, map);
-            } else {
-                verbatim.get_or_insert(at);
-                out.chars += 1;
-            }
-            continue;
-        }
-        if let Some(from) = verbatim.take() {
-            out.text.push_str(&src[from..at]);
-        }
+        i = end;
         let c = fold(c);
         if numeral_digit(c).is_some() || c == '十' {
             // A run of Chinese numerals: collect it, then write its digits.
-            let mut run: Vec<(char, usize, usize)> = vec![(c, at, end)];
-            while let Some(&(a2, c2)) = iter.peek() {
+            numerals.clear();
+            numerals.push((c, at, end));
+            while let Some(c2) = src[i..].chars().next() {
                 let c2f = fold(c2);
                 if numeral_digit(c2f).is_some() || c2f == '十' {
                     if watch && traditional(c2) {
                         return None;
                     }
-                    run.push((c2f, a2, a2 + c2.len_utf8()));
-                    iter.next();
+                    numerals.push((c2f, i, i + c2.len_utf8()));
+                    i += c2.len_utf8();
                 } else {
                     break;
                 }
             }
-            write_numerals(&run, &mut out, map);
-            continue;
+            write_numerals(&numerals, &mut out, map);
+        } else if !(c.is_whitespace() || is_punctuation(c)) {
+            out.push(c, at, end, map);
         }
-        if c.is_whitespace() || is_punctuation(c) {
-            continue;
-        }
-        out.push(c, at, end, map);
+        run = i;
     }
-    if let Some(from) = verbatim {
-        out.text.push_str(&src[from..]);
+    if !map {
+        out.text.push_str(&src[run..]);
     }
     if map {
         out.char_bytes.push(out.text.len() as u32);
@@ -248,6 +266,39 @@ fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized, map: bool)
             }
         }
     }
+}
+
+/// Characters below this are looked up in [`kept_table`].
+const KEPT_LEN: usize = 0x1_0000;
+
+/// Whether `c` normalises to itself, alone: not folded, not a numeral, not white space or
+/// punctuation (traditional characters are not considered here).
+fn kept_as_is(c: char) -> bool {
+    fold(c) == c && numeral_digit(c).is_none() && c != '十' && !c.is_whitespace() && !is_punctuation(c)
+}
+
+/// Bit per BMP character that [`normalize_src`] copies as it is: [`kept_as_is`], and when
+/// `watch`, not a character to simplify. Computed once (with the table of those).
+fn kept_table(watch: bool) -> &'static [u64] {
+    static TABLES: OnceLock<[Vec<u64>; 2]> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        let trad = traditional_table();
+        let mut plain = vec![0u64; KEPT_LEN / 64];
+        let mut simple = vec![0u64; KEPT_LEN / 64];
+        for u in 0..KEPT_LEN {
+            let Some(c) = char::from_u32(u as u32) else { continue };
+            if !kept_as_is(c) {
+                continue;
+            }
+            plain[u / 64] |= 1 << (u % 64);
+            let i = (u as u32).wrapping_sub(0x3400) as usize;
+            if !(i < TABLE_LEN && trad[i / 64] & (1 << (i % 64)) != 0) {
+                simple[u / 64] |= 1 << (u % 64);
+            }
+        }
+        [plain, simple]
+    });
+    &tables[watch as usize]
 }
 
 /// Whether OpenCC would change any character of `s`.
@@ -348,6 +399,109 @@ mod tests {
         }
         let lite = normalize_text("你好25号");
         assert_eq!(lite.slice(2..4), "25");
+    }
+
+    /// The byte-level fast path gives exactly what the character-by-character normaliser
+    /// gave, map included, on text mixing every kind of character treated specially, and on
+    /// every BMP character between others.
+    #[test]
+    fn agrees_with_the_reference() {
+        let pieces = [
+            "您好", "，", "。", "？", "！", " ", "　", "\t", "一", "二", "十", "〇", "零", "五", "百", "万", "這", "事", "歸",
+            "來電", "ＡＢＣ", "ａ", "１２", "Hello", "ok", "3", "…", "“", "”", "【", "】", "·", "é", "Ü", "😀", "𠀀", "々",
+            "〜", "ｶ", "-", "_", "'", "\u{3400}", "\u{FA0E}", "\u{F900}", "\u{9FFF}", "〃", "@", "\u{00A0}", "ß", "\n",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 12) {
+                s.push_str(pieces[((x >> (5 * k + 4)) % pieces.len() as u64) as usize]);
+            }
+            for (map, watch) in [(false, true), (true, true), (false, false), (true, false)] {
+                assert_eq!(normalize_src(&s, map, watch), reference(&s, map, watch), "{s:?} map {map} watch {watch}");
+            }
+            assert_eq!(normalize(&s).as_str(), normalize_text(&s).as_str(), "{s:?}");
+        }
+        for u in 0..0x11_0000u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let s = format!("a{c}b{c}{c}");
+            for watch in [true, false] {
+                assert_eq!(normalize_src(&s, true, watch), reference(&s, true, watch), "{c:?}");
+                assert_eq!(normalize_src(&s, false, watch), reference(&s, false, watch), "{c:?}");
+            }
+        }
+    }
+
+    /// The normaliser before its byte-level fast path, for comparison.
+    fn reference(src: &str, map: bool, watch: bool) -> Option<Normalized> {
+        let table = traditional_table();
+        let traditional = |c: char| {
+            let i = (c as u32).wrapping_sub(0x3400) as usize;
+            i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
+        };
+        let cap = if map { src.len() / 3 + 1 } else { 0 };
+        let mut out = Normalized {
+            text: String::with_capacity(src.len()),
+            chars: 0,
+            char_bytes: Vec::with_capacity(cap),
+            origin: Vec::with_capacity(cap),
+            simplified: None,
+        };
+        // Without the map, a run of ideographs kept as they are is copied in one go.
+        let mut verbatim: Option<usize> = None;
+        let mut iter = src.char_indices().peekable();
+        while let Some((at, c)) = iter.next() {
+            if watch && traditional(c) {
+                return None;
+            }
+            let end = at + c.len_utf8();
+            // Fast path: a common ideograph that is not a numeral is kept as is.
+            if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
+                if map {
+                    out.push_source(&src[at..end], at, map);
+                } else {
+                    verbatim.get_or_insert(at);
+                    out.chars += 1;
+                }
+                continue;
+            }
+            if let Some(from) = verbatim.take() {
+                out.text.push_str(&src[from..at]);
+            }
+            let c = fold(c);
+            if numeral_digit(c).is_some() || c == '十' {
+                // A run of Chinese numerals: collect it, then write its digits.
+                let mut run: Vec<(char, usize, usize)> = vec![(c, at, end)];
+                while let Some(&(a2, c2)) = iter.peek() {
+                    let c2f = fold(c2);
+                    if numeral_digit(c2f).is_some() || c2f == '十' {
+                        if watch && traditional(c2) {
+                            return None;
+                        }
+                        run.push((c2f, a2, a2 + c2.len_utf8()));
+                        iter.next();
+                    } else {
+                        break;
+                    }
+                }
+                write_numerals(&run, &mut out, map);
+                continue;
+            }
+            if c.is_whitespace() || is_punctuation(c) {
+                continue;
+            }
+            out.push(c, at, end, map);
+        }
+        if let Some(from) = verbatim {
+            out.text.push_str(&src[from..]);
+        }
+        if map {
+            out.char_bytes.push(out.text.len() as u32);
+        }
+        Some(out)
     }
 
     #[test]
