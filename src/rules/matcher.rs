@@ -215,7 +215,11 @@ impl Matcher {
         let (mut e, mut d) = (0, 0);
         loop {
             let next_e = s.ends.get(e).map(|x| (x.0, x.1));
-            let next_d = self.programme[d..].iter().position(|x| eligible[self.fuzzy[x.0 as usize].rule]).map(|k| self.programme[d + k]);
+            // The next eligible programme phrase, by its index in `programme`.
+            while d < self.programme.len() && !eligible[self.fuzzy[self.programme[d].0 as usize].rule] {
+                d += 1;
+            }
+            let next_d = self.programme.get(d).copied();
             let (fi, pi, indexed) = match (next_e, next_d) {
                 (None, None) => break,
                 (Some(a), Some(b)) if b < a => (b.0, b.1, false),
@@ -233,7 +237,7 @@ impl Matcher {
                 }
                 fuzzy::substitution_hits(&phrase.syllables, &s.syllables, f.min_similarity, &s.ends_one, &mut s.hits);
             } else {
-                d = self.programme.iter().position(|x| *x == (fi, pi)).map_or(self.programme.len(), |k| k + 1);
+                d += 1;
                 let readings = readings.get_or_insert_with(|| ReadingSet::of(&s.syllables));
                 if readings.may_match(&phrase.syllables, f.min_similarity) {
                     s.hits.extend(fuzzy::find(&phrase.syllables, &s.syllables, f.min_similarity));

@@ -318,8 +318,8 @@ impl Scanner {
                         trigger_seg.role,
                         trigger_seg.start_ms as f64 / 1000.0
                     );
-                    let mut f = self.finding(t, rule, start, end, None, detail);
-                    f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), trigger_seg.start_ms, r.trigger.utterance + 1, r.trigger.start);
+                    let id = finding_id(&t.call_id, &rule.id, self.pack.version(), trigger_seg.start_ms, r.trigger.utterance + 1, r.trigger.start);
+                    let mut f = self.finding_with_id(id, t, rule, start, end, None, detail);
                     f.trigger = Some(quote(&t.segments, r.trigger.utterance));
                     f.more_utterances = r.utterances.iter().map(|&i| quote(&t.segments, i)).collect();
                     out.push(f);
@@ -353,9 +353,25 @@ impl Scanner {
 
     /// A finding with no quoted words (unmet rules, measures).
     fn finding(&self, t: &Transcript, rule: &Rule, start_ms: u64, end_ms: u64, at: Option<usize>, detail: String) -> Finding {
+        let id = finding_id(&t.call_id, &rule.id, self.pack.version(), start_ms, at.map_or(0, |i| i + 1), 0);
+        self.finding_with_id(id, t, rule, start_ms, end_ms, at, detail)
+    }
+
+    /// [`Scanner::finding`] with its id already made (the id is hashed once per finding).
+    #[allow(clippy::too_many_arguments)]
+    fn finding_with_id(
+        &self,
+        id: String,
+        t: &Transcript,
+        rule: &Rule,
+        start_ms: u64,
+        end_ms: u64,
+        at: Option<usize>,
+        detail: String,
+    ) -> Finding {
         let quote = |i: usize| (i < t.segments.len()).then(|| quote(&t.segments, i));
         Finding {
-            id: finding_id(&t.call_id, &rule.id, self.pack.version(), start_ms, at.map_or(0, |i| i + 1), 0),
+            id,
             call_id: t.call_id.clone(),
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
@@ -388,28 +404,36 @@ impl Scanner {
         let last = h.last();
         let start = call.char_ms(h.first.utterance, h.first.start);
         let end = call.char_ms(last.utterance, last.end).max(start);
-        let mut f = self.finding(t, rule, start, end, Some(h.first.utterance), String::new());
         // The id keeps to what does not move when the time estimate changes.
-        f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), segs[h.first.utterance].start_ms, h.first.utterance + 1, h.first.start);
+        let id = finding_id(&t.call_id, &rule.id, self.pack.version(), segs[h.first.utterance].start_ms, h.first.utterance + 1, h.first.start);
+        let mut f = self.finding_with_id(id, t, rule, start, end, Some(h.first.utterance), String::new());
         if last.utterance != h.first.utterance {
             f.after = (last.utterance + 1 < segs.len()).then(|| quote(segs, last.utterance + 1));
             f.more_utterances = (h.first.utterance + 1..=last.utterance).map(|i| quote(segs, i)).collect();
         }
         // The scan kept only the normalised text; the map back to the words is made here,
-        // for the few utterances with findings.
-        let (mut words, mut norm) = (Vec::new(), Vec::new());
-        for p in h.parts() {
+        // for the few utterances with findings. Parts are joined by `…`.
+        let (mut words, mut norm, mut quoted) = (String::new(), String::new(), String::new());
+        for (k, p) in h.parts().enumerate() {
             let text = &segs[p.utterance].text;
             let n = normalize(text);
             debug_assert_eq!(n.as_str(), call.norms[p.utterance].as_str());
-            words.push(n.source(text, p.start..p.end).to_owned());
-            norm.push(n.slice(p.start..p.end).to_owned());
+            let w = n.source(text, p.start..p.end);
+            if k > 0 {
+                words.push('…');
+                norm.push('…');
+                quoted.push('…');
+            }
+            words.push_str(w);
+            norm.push_str(n.slice(p.start..p.end));
+            quoted.push('「');
+            quoted.push_str(w);
+            quoted.push('」');
         }
-        f.matched_text = words.join("…");
-        f.normalized_text = norm.join("…");
+        f.matched_text = words;
+        f.normalized_text = norm;
         f.match_mode = Some(h.mode);
         f.similarity = Some(h.similarity);
-        let quoted = words.iter().map(|w| format!("「{w}」")).collect::<Vec<_>>().join("…");
         let spread = if h.rest.is_empty() { String::new() } else { format!(" over {} utterances", last.utterance - h.first.utterance + 1) };
         f.detail = match h.mode {
             MatchMode::Exact => format!("said {quoted}{spread}"),
@@ -487,7 +511,13 @@ fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: u
         .chain_update([0x1f])
         .chain_update(decimal(offset as u64, &mut c))
         .finalize();
-    hex::encode(&digest[..8])
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(16);
+    for &b in &digest[..8] {
+        id.push(HEX[(b >> 4) as usize] as char);
+        id.push(HEX[(b & 15) as usize] as char);
+    }
+    id
 }
 
 /// `n` in decimal, written into `buf`.
