@@ -216,7 +216,7 @@ impl Scanner {
         let call = Call::new(t);
         let occs = self.occurrences(&call);
 
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(8);
         let mut hits: Vec<Hit> = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
             hits.clear();
@@ -413,7 +413,8 @@ impl Scanner {
         }
         // The scan kept only the normalised text; the map back to the words is made here,
         // for the few utterances with findings. Parts are joined by `…`.
-        let (mut words, mut norm, mut quoted) = (String::new(), String::new(), String::new());
+        let (mut words, mut norm) = (String::new(), String::new());
+        let mut detail = String::from("said ");
         for (k, p) in h.parts().enumerate() {
             let text = &segs[p.utterance].text;
             let n = normalize(text);
@@ -422,23 +423,27 @@ impl Scanner {
             if k > 0 {
                 words.push('…');
                 norm.push('…');
-                quoted.push('…');
+                detail.push('…');
             }
             words.push_str(w);
             norm.push_str(n.slice(p.start..p.end));
-            quoted.push('「');
-            quoted.push_str(w);
-            quoted.push('」');
+            detail.push('「');
+            detail.push_str(w);
+            detail.push('」');
         }
         f.matched_text = words;
         f.normalized_text = norm;
         f.match_mode = Some(h.mode);
         f.similarity = Some(h.similarity);
-        let spread = if h.rest.is_empty() { String::new() } else { format!(" over {} utterances", last.utterance - h.first.utterance + 1) };
-        f.detail = match h.mode {
-            MatchMode::Exact => format!("said {quoted}{spread}"),
-            MatchMode::Fuzzy => format!("said {quoted}{spread}, similar to a listed phrase ({:.2})", h.similarity),
-        };
+        // "said 「…」[ over N utterances][, similar to a listed phrase (0.93)]"
+        use std::fmt::Write as _;
+        if !h.rest.is_empty() {
+            let _ = write!(detail, " over {} utterances", last.utterance - h.first.utterance + 1);
+        }
+        if h.mode == MatchMode::Fuzzy {
+            let _ = write!(detail, ", similar to a listed phrase ({:.2})", h.similarity);
+        }
+        f.detail = detail;
         f
     }
 }
