@@ -88,14 +88,16 @@ struct FuzzyScratch {
 }
 
 /// Builds an automaton over `patterns`. No prefilter: utterances are a few dozen bytes, where
-/// the DFA alone is faster than skipping ahead.
+/// the automaton alone is faster than skipping ahead. A contiguous NFA rather than a DFA: the
+/// DFA over UTF-8 bytes of a 2,000-phrase pack is 8.8 MB, far larger than the cache, and
+/// measured no faster on the default pack (`cargo bench --bench scan`).
 fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Option<AhoCorasick>, aho_corasick::BuildError> {
     if patterns.is_empty() {
         return Ok(None);
     }
     AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
         .prefilter(false)
         .build(patterns)
         .map(Some)

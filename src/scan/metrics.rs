@@ -11,7 +11,7 @@ impl Scanner {
         let t = call.t;
         let segs = &t.segments;
         // Metrics measure speech, not the padded segments (see `timing`).
-        let spans = super::timing::speech_spans(t);
+        let spans = call.spans();
         match m {
             Metric::GreetingLatency { max_ms } => {
                 // Hits come in utterance order; the first is the greeting. Latency counts from
@@ -60,7 +60,7 @@ impl Scanner {
                 // their turns: it says nothing about one role's rate, so only `any` counts it.
                 let counted = |r: Role| rule.role.matches(r) && (r != Role::Mixed || rule.role == RoleFilter::Any);
                 let (mut chars, mut ms) = (0usize, 0u64);
-                for ((s, n), (a, b)) in segs.iter().zip(&call.norms).zip(&spans) {
+                for ((s, n), (a, b)) in segs.iter().zip(&call.norms).zip(spans) {
                     if counted(s.role) {
                         chars += n.len_chars();
                         ms += b.saturating_sub(*a);

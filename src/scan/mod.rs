@@ -138,6 +138,8 @@ struct Call<'a> {
     /// Rank of each segment among those each role filter admits ([`FILTERS`] order).
     ranks: Vec<[usize; 3]>,
     totals: [usize; 3],
+    /// Each segment's speech without padding ([`timing::speech_spans`]), for the metrics.
+    spans: std::cell::OnceCell<Vec<(u64, u64)>>,
 }
 
 const FILTERS: [RoleFilter; 3] = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
@@ -151,6 +153,10 @@ fn fidx(f: RoleFilter) -> usize {
 }
 
 impl<'a> Call<'a> {
+    fn spans(&self) -> &[(u64, u64)] {
+        self.spans.get_or_init(|| timing::speech_spans(self.t))
+    }
+
     fn new(t: &'a Transcript) -> Call<'a> {
         let mut totals = [0usize; 3];
         let ranks = t
@@ -167,7 +173,14 @@ impl<'a> Call<'a> {
                 r
             })
             .collect();
-        Call { t, norms: t.segments.iter().map(|s| normalize_text(&s.text)).collect(), duration: call_duration(t), ranks, totals }
+        Call {
+            t,
+            norms: t.segments.iter().map(|s| normalize_text(&s.text)).collect(),
+            duration: call_duration(t),
+            ranks,
+            totals,
+            spans: std::cell::OnceCell::new(),
+        }
     }
 
     /// Whether `rule`'s condition looks at utterance `i` (role and window).

@@ -19,26 +19,45 @@ use crate::transcript::Transcript;
 pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     let pad = t.params.vad.pad_ms;
     let segs = &t.segments;
+    let mut spans: Vec<(u64, u64)> = segs.iter().map(|s| (s.start_ms, s.end_ms)).collect();
     if pad == 0 {
-        return segs.iter().map(|s| (s.start_ms, s.end_ms)).collect();
+        return spans;
     }
-    let same_channel = |a: Role, b: Role| a == b;
-    segs.iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let touched_before = segs.iter().enumerate().any(|(j, o)| {
-                j != i && same_channel(o.role, s.role) && o.start_ms < s.start_ms && o.end_ms >= s.start_ms
-            });
-            let touched_after = segs
+    // Per channel, in order of start: an edge is touched when an earlier-starting segment
+    // reaches it, or a later-starting one begins at or before it and ends after it.
+    let mut order: Vec<usize> = (0..segs.len()).collect();
+    order.sort_by_key(|&i| (role_key(segs[i].role), segs[i].start_ms, segs[i].end_ms));
+    for group in order.chunk_by(|&a, &b| segs[a].role == segs[b].role) {
+        // Furthest end among the segments that start strictly earlier, and among all so far.
+        let (mut before, mut all): (Option<u64>, Option<u64>) = (None, None);
+        let mut last_start = None;
+        for (k, &i) in group.iter().enumerate() {
+            let s = &segs[i];
+            if last_start != Some(s.start_ms) {
+                before = all;
+                last_start = Some(s.start_ms);
+            }
+            let touched_before = before.is_some_and(|r| r >= s.start_ms);
+            let touched_after = group[k + 1..]
                 .iter()
-                .enumerate()
-                .any(|(j, o)| j != i && same_channel(o.role, s.role) && o.end_ms > s.end_ms && o.start_ms <= s.end_ms);
+                .take_while(|&&j| segs[j].start_ms <= s.end_ms)
+                .any(|&j| segs[j].end_ms > s.end_ms);
+            all = Some(all.map_or(s.end_ms, |r| r.max(s.end_ms)));
             let mid = s.start_ms + s.end_ms.saturating_sub(s.start_ms) / 2;
             let start = if touched_before { s.start_ms } else { (s.start_ms + pad).min(mid) };
             let end = if touched_after { s.end_ms } else { s.end_ms.saturating_sub(pad).max(mid) };
-            (start, end)
-        })
-        .collect()
+            spans[i] = (start, end);
+        }
+    }
+    spans
+}
+
+fn role_key(r: Role) -> u8 {
+    match r {
+        Role::Agent => 0,
+        Role::Customer => 1,
+        Role::Mixed => 2,
+    }
 }
 
 #[cfg(test)]
