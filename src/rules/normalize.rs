@@ -105,11 +105,6 @@ fn normalize_with(s: &str, map: bool) -> Normalized {
 /// the map, copied in runs. The others (punctuation, numerals, full width, upper case,
 /// characters to simplify) go through the character logic one at a time.
 fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
-    let table = traditional_table();
-    let traditional = |c: char| {
-        let i = (c as u32).wrapping_sub(0x3400) as usize;
-        i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
-    };
     let kept = kept_table(watch);
     let cap = if map { src.len() / 3 + 1 } else { 0 };
     let mut out = Normalized {
@@ -148,7 +143,7 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
         }
         let at = i;
         let c = src[at..].chars().next().unwrap_or_default();
-        if watch && traditional(c) {
+        if watch && is_traditional(c) {
             return None;
         }
         let end = at + c.len_utf8();
@@ -161,7 +156,7 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
             while let Some(c2) = src[i..].chars().next() {
                 let c2f = fold(c2);
                 if numeral_digit(c2f).is_some() || c2f == '十' {
-                    if watch && traditional(c2) {
+                    if watch && is_traditional(c2) {
                         return None;
                     }
                     numerals.push((c2f, i, i + c2.len_utf8()));
@@ -282,7 +277,6 @@ fn kept_as_is(c: char) -> bool {
 fn kept_table(watch: bool) -> &'static [u64] {
     static TABLES: OnceLock<[Vec<u64>; 2]> = OnceLock::new();
     let tables = TABLES.get_or_init(|| {
-        let trad = traditional_table();
         let mut plain = vec![0u64; KEPT_LEN / 64];
         let mut simple = vec![0u64; KEPT_LEN / 64];
         for u in 0..KEPT_LEN {
@@ -291,8 +285,7 @@ fn kept_table(watch: bool) -> &'static [u64] {
                 continue;
             }
             plain[u / 64] |= 1 << (u % 64);
-            let i = (u as u32).wrapping_sub(0x3400) as usize;
-            if !(i < TABLE_LEN && trad[i / 64] & (1 << (i % 64)) != 0) {
+            if !is_traditional(c) {
                 simple[u / 64] |= 1 << (u % 64);
             }
         }
@@ -304,15 +297,17 @@ fn kept_table(watch: bool) -> &'static [u64] {
 /// Whether OpenCC would change any character of `s`.
 #[cfg(test)]
 fn needs_simplifying(s: &str) -> bool {
-    let table = traditional_table();
-    s.chars().any(|c| {
-        let i = (c as u32).wrapping_sub(0x3400) as usize;
-        i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
-    })
+    s.chars().any(is_traditional)
 }
 
 /// U+3400 … U+FAFF: CJK extension A, unified ideographs and compatibility ideographs.
 const TABLE_LEN: usize = 0xFB00 - 0x3400;
+
+/// Whether OpenCC would change `c` (a lookup in [`traditional_table`]).
+fn is_traditional(c: char) -> bool {
+    let i = (c as u32).wrapping_sub(0x3400) as usize;
+    i < TABLE_LEN && traditional_table()[i / 64] & (1 << (i % 64)) != 0
+}
 
 fn traditional_table() -> &'static [u64] {
     static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
@@ -437,11 +432,6 @@ mod tests {
 
     /// The normaliser before its byte-level fast path, for comparison.
     fn reference(src: &str, map: bool, watch: bool) -> Option<Normalized> {
-        let table = traditional_table();
-        let traditional = |c: char| {
-            let i = (c as u32).wrapping_sub(0x3400) as usize;
-            i < TABLE_LEN && table[i / 64] & (1 << (i % 64)) != 0
-        };
         let cap = if map { src.len() / 3 + 1 } else { 0 };
         let mut out = Normalized {
             text: String::with_capacity(src.len()),
@@ -454,7 +444,7 @@ mod tests {
         let mut verbatim: Option<usize> = None;
         let mut iter = src.char_indices().peekable();
         while let Some((at, c)) = iter.next() {
-            if watch && traditional(c) {
+            if watch && is_traditional(c) {
                 return None;
             }
             let end = at + c.len_utf8();
@@ -478,7 +468,7 @@ mod tests {
                 while let Some(&(a2, c2)) = iter.peek() {
                     let c2f = fold(c2);
                     if numeral_digit(c2f).is_some() || c2f == '十' {
-                        if watch && traditional(c2) {
+                        if watch && is_traditional(c2) {
                             return None;
                         }
                         run.push((c2f, a2, a2 + c2.len_utf8()));

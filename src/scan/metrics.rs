@@ -96,7 +96,9 @@ impl Scanner {
                     if let Some((ci, c)) = other {
                         let overlap = a_end.min(spans[ci].1).saturating_sub(a_start);
                         if overlap > *min_overlap_ms {
-                            let mut f = self.finding(
+                            let id = finding_id(&t.call_id, &rule.id, self.pack.version(), a_start, i + 1, ci + 1);
+                            let mut f = self.finding_with_id(
+                                id,
                                 t,
                                 rule,
                                 a_start,
@@ -104,7 +106,6 @@ impl Scanner {
                                 Some(i),
                                 format!("started while the {} was speaking, {overlap} ms overlap, limit {min_overlap_ms} ms", c.role),
                             );
-                            f.id = finding_id(&t.call_id, &rule.id, self.pack.version(), a_start, i + 1, ci + 1);
                             f.before = Some(quote(segs, ci));
                             f.value = Some(overlap as f64);
                             out.push(f);

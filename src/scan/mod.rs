@@ -529,13 +529,7 @@ fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: u
         .chain_update([0x1f])
         .chain_update(decimal(offset as u64, &mut c))
         .finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(16);
-    for &b in &digest[..8] {
-        id.push(HEX[(b >> 4) as usize] as char);
-        id.push(HEX[(b & 15) as usize] as char);
-    }
-    id
+    hex::encode(&digest[..8])
 }
 
 /// `n` in decimal, written into `buf`.

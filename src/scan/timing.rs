@@ -9,7 +9,6 @@
 //! every silence 2 × 200 ms shorter than it was, and every change of speaker overlap by up to
 //! 400 ms more than it did.
 
-use crate::audio::Role;
 use crate::transcript::Transcript;
 
 /// `(start_ms, end_ms)` of each segment's speech, in segment order. A segment edge is
@@ -26,7 +25,7 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     // Per channel, in order of start: an edge is touched when an earlier-starting segment
     // reaches it, or a later-starting one begins at or before it and ends after it.
     let mut order: Vec<usize> = (0..segs.len()).collect();
-    order.sort_by_key(|&i| (role_key(segs[i].role), segs[i].start_ms, segs[i].end_ms));
+    order.sort_by_key(|&i| (segs[i].role, segs[i].start_ms, segs[i].end_ms));
     for group in order.chunk_by(|&a, &b| segs[a].role == segs[b].role) {
         // Furthest end among the segments that start strictly earlier, and among all so far.
         let (mut before, mut all): (Option<u64>, Option<u64>) = (None, None);
@@ -52,17 +51,10 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     spans
 }
 
-fn role_key(r: Role) -> u8 {
-    match r {
-        Role::Agent => 0,
-        Role::Customer => 1,
-        Role::Mixed => 2,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio::Role;
     use crate::transcript::Segment;
 
     fn seg(role: Role, start_ms: u64, end_ms: u64) -> Segment {
