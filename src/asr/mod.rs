@@ -228,6 +228,16 @@ mod tests {
     use crate::audio::{Channel, Codec, SourceFormat};
     use std::sync::Mutex;
 
+    #[test]
+    fn parameters_written_before_sentence_cuts_differ_from_todays() {
+        // A transcript from before the setting existed must not pass as current.
+        let mut old = serde_json::to_value(DecodeParams::default()).unwrap();
+        old.as_object_mut().unwrap().remove("sentence_cuts");
+        let old: DecodeParams = serde_json::from_value(old).unwrap();
+        assert!(!old.sentence_cuts);
+        assert_ne!(old, DecodeParams::default());
+    }
+
     /// A fake engine that reports one segment per region, with fixed text, and records calls.
     struct Echo {
         model: ModelRef,
