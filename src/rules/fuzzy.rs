@@ -97,14 +97,16 @@ pub fn syllables(text: &str) -> Vec<Syllable> {
 /// [`syllables`] into a buffer the caller reuses.
 pub fn syllables_into(text: &str, out: &mut Vec<Syllable>) {
     let t = table();
-    out.extend(text.chars().map(|ch| {
-            let (pinyin, folded) = match ch {
-                '0'..='9' => t.digits[ch as usize - '0' as usize],
-                _ if (CJK_START..CJK_END).contains(&(ch as u32)) => t.cjk[(ch as u32 - CJK_START) as usize],
-                _ => (0, 0),
-            };
-        Syllable { ch, pinyin, folded }
-    }));
+    out.extend(text.chars().map(|ch| syllable(t, ch)));
+}
+
+fn syllable(t: &Table, ch: char) -> Syllable {
+    let (pinyin, folded) = match ch {
+        '0'..='9' => t.digits[ch as usize - '0' as usize],
+        _ if (CJK_START..CJK_END).contains(&(ch as u32)) => t.cjk[(ch as u32 - CJK_START) as usize],
+        _ => (0, 0),
+    };
+    Syllable { ch, pinyin, folded }
 }
 
 const DIGITS: [&str; 10] = ["ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu"];
@@ -246,12 +248,27 @@ pub fn find(phrase: &[Syllable], text: &[Syllable], min_similarity: f32) -> Vec<
 }
 
 /// Whether every hit [`find`] can return for a phrase of `len` characters at `min_similarity`
-/// is a character-for-character substitution: true when a missing or extra character (cost
-/// 1) is already over the bound, as for every phrase under 10 characters at 0.9. Such
-/// phrases are found by the matcher's automaton over [`encode_keys`] instead of the dynamic
-/// programme, with the same hits ([`substitution_hits`]).
+/// is a character-for-character substitution: true when a missing or extra character, at a
+/// cost of 1, is already over the bound, as for every phrase under 10 characters at 0.9.
+/// Such phrases are found by the matcher's automaton over their [`keys`] instead of the
+/// dynamic programme, with the same hits ([`substitution_hits`]).
 pub fn substitutions_only(len: usize, min_similarity: f32) -> bool {
     (1.0 - min_similarity) * len as f32 + 1e-4 < 1.0
+}
+
+/// Pieces of a phrase of `len` characters, one of which must occur key for key
+/// ([`keys`]) wherever the phrase matches at `min_similarity`: `None` when no such split
+/// exists. Every substitution that costs less than 1 keeps the key, so a match holds at most
+/// `k` operations of cost 1 (a missing, extra or unrelated character), `k` the bound rounded
+/// down; split into `k + 1` pieces, some piece is untouched by all of them (pigeonhole). The
+/// dynamic programme then runs only on utterances where a piece occurs.
+pub fn pieces(len: usize, min_similarity: f32) -> Option<Vec<std::ops::Range<usize>>> {
+    let ops = ((1.0 - min_similarity) * len as f32 + 1e-4).floor().max(0.0) as usize;
+    let n = ops + 1;
+    if n > len {
+        return None;
+    }
+    Some((0..n).map(|i| i * len / n..(i + 1) * len / n).collect())
 }
 
 /// A 14-bit key, equal for two characters whenever reading one as the other costs less than
@@ -262,17 +279,15 @@ fn key(s: &Syllable) -> u16 {
     if s.folded != 0 && s.folded < 0x2000 { s.folded } else { 0x2000 | (s.ch as u32 & 0x1FFF) as u16 }
 }
 
-/// Appends the keys of `syl` as 2-byte tokens whose first byte alone has the high bit set, so
-/// that a byte automaton matches only whole tokens.
-pub fn encode_keys(syl: &[Syllable], out: &mut Vec<u8>) {
-    for s in syl {
-        let k = key(s);
-        out.extend_from_slice(&[0x80 | (k >> 7) as u8, (k & 0x7F) as u8]);
-    }
+/// The keys of a phrase's syllables, as automaton units ([`super::automaton`]).
+pub fn keys(syl: &[Syllable]) -> Vec<u32> {
+    syl.iter().map(|s| key(s) as u32).collect()
 }
 
-/// Bytes per character in [`encode_keys`].
-pub const KEY_BYTES: usize = 2;
+/// The key of one text character: the unit the reading automaton sees for it.
+pub fn char_key(c: char) -> u32 {
+    key(&syllable(table(), c)) as u32
+}
 
 /// The hits [`find`] returns for a substitution-only phrase ([`substitutions_only`]), given the
 /// ends (exclusive, in characters, increasing) of the text windows whose keys equal the
@@ -388,6 +403,28 @@ mod tests {
             }
         }
         assert!(substitutions_only(9, 0.9) && !substitutions_only(10, 0.9) && !substitutions_only(2, 0.5));
+    }
+
+    /// Wherever the programme finds a phrase, one of its pieces occurs key for key.
+    #[test]
+    fn a_piece_occurs_wherever_the_programme_matches() {
+        assert_eq!(pieces(10, 0.9), Some(vec![0..5, 5..10]));
+        assert_eq!(pieces(4, 0.2), Some(vec![0..1, 1..2, 2..3, 3..4]));
+        assert_eq!(pieces(3, 0.0), None);
+        let text = syllables("你刚才不是以差过了吗我刚才不是已查过了嘛您刚菜不事已查过了吗");
+        for (phrase, min) in [("你刚才不是已查过了吗", 0.9), ("你刚才不是已查过了吗", 0.8), ("有没有搞错说那么大声", 0.85)] {
+            let p = syllables(phrase);
+            let hits = find(&p, &text, min);
+            let ps = pieces(p.len(), min).unwrap();
+            for h in &hits {
+                let window = keys(&text[h.start..h.end]);
+                let found = ps.iter().any(|r| window.windows(r.len()).any(|w| w == &keys(&p[r.clone()])[..]));
+                assert!(found, "{phrase} at {min}: {h:?}");
+            }
+            if phrase.starts_with('你') {
+                assert!(!hits.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -5,12 +5,13 @@
 //! pack; the automaton's pass costs the same for 10 phrases or 10,000. Each distinct
 //! normalised phrase is one pattern, which maps to every (rule, list) that uses it, and the
 //! automaton reports overlapping matches so that `不知道` inside `我不知道` still counts for a
-//! rule that lists only `不知道`.
+//! rule that lists only `不知道`. The exact automaton and the fuzzy rules' reading automaton
+//! are stepped together, one character at a time ([`super::automaton`]).
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+use super::automaton::{BuildError, Phrases};
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::normalize::Normalized;
 use super::{Rule, Slot};
@@ -64,48 +65,45 @@ struct FuzzyPhrase {
 /// All phrases of a pack, compiled.
 #[derive(Debug)]
 pub struct Matcher {
-    ac: Option<AhoCorasick>,
+    exact: Option<Phrases>,
     uses: Vec<Vec<Use>>,
     fuzzy: Vec<FuzzyRule>,
-    /// One automaton over the reading keys of every substitution-only fuzzy phrase: one pass
-    /// per utterance finds the candidates of all of them.
-    reading_ac: Option<AhoCorasick>,
+    /// One automaton over the reading keys of every substitution-only fuzzy phrase: the same
+    /// pass finds the candidates of all of them.
+    readings: Option<Phrases>,
     /// Per reading pattern: (index in `fuzzy`, index of the phrase).
-    reading_uses: Vec<Vec<(u32, u32)>>,
+    reading_uses: Vec<Vec<ReadingUse>>,
     /// (index in `fuzzy`, index of the phrase) of the phrases left to the programme, in order.
     programme: Vec<(u32, u32)>,
+    /// Per programme phrase: whether it runs on every utterance, having no pieces
+    /// ([`fuzzy::pieces`]) to wait for.
+    unfiltered: Vec<bool>,
+}
+
+/// What a reading pattern stands for.
+#[derive(Clone, Copy, Debug)]
+enum ReadingUse {
+    /// A whole substitution-only phrase: (index in `fuzzy`, index of the phrase).
+    Window(u32, u32),
+    /// A piece of the programme phrase with this index in `programme`.
+    Piece(u32),
 }
 
 /// Per-utterance scratch for the fuzzy pass.
 #[derive(Default)]
 struct FuzzyScratch {
     syllables: Vec<Syllable>,
-    keys: Vec<u8>,
     /// (fuzzy rule, phrase, end) of each reading-equal window.
     ends: Vec<(u32, u32, usize)>,
     ends_one: Vec<usize>,
+    /// Programme phrases (index in `programme`) with a piece in the utterance.
+    pieces: Vec<u32>,
     hits: Vec<fuzzy::FuzzyHit>,
-}
-
-/// Builds an automaton over `patterns`. No prefilter: utterances are a few dozen bytes, where
-/// the automaton alone is faster than skipping ahead. A contiguous NFA rather than a DFA: the
-/// DFA over UTF-8 bytes of a 2,000-phrase pack is 8.8 MB, far larger than the cache, and
-/// measured no faster on the default pack (`cargo bench --bench scan`).
-fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Option<AhoCorasick>, aho_corasick::BuildError> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
-        .prefilter(false)
-        .build(patterns)
-        .map(Some)
 }
 
 impl Matcher {
     /// Compiles the phrases of `rules` (their `unless` lists included).
-    pub fn new(rules: &[Rule]) -> Result<Matcher, aho_corasick::BuildError> {
+    pub fn new(rules: &[Rule]) -> Result<Matcher, BuildError> {
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut patterns: Vec<&str> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
@@ -141,46 +139,100 @@ impl Matcher {
                 }
             }
         }
-        let ac = automaton(&patterns)?;
-        let mut reading_ids: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut reading_patterns: Vec<Vec<u8>> = Vec::new();
-        let mut reading_uses: Vec<Vec<(u32, u32)>> = Vec::new();
+        let exact = Phrases::of_strs(&patterns)?;
+        let mut reading_ids: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut reading_patterns: Vec<Vec<u32>> = Vec::new();
+        let mut reading_uses: Vec<Vec<ReadingUse>> = Vec::new();
         let mut programme = Vec::new();
+        let mut unfiltered = Vec::new();
+        let mut add = |key: Vec<u32>, u: ReadingUse| {
+            let id = *reading_ids.entry(key.clone()).or_insert_with(|| {
+                reading_patterns.push(key);
+                reading_uses.push(Vec::new());
+                reading_patterns.len() - 1
+            });
+            reading_uses[id].push(u);
+        };
         for (fi, f) in fuzzy_rules.iter().enumerate() {
             for (pi, p) in f.phrases.iter().enumerate() {
-                if !p.indexed {
-                    programme.push((fi as u32, pi as u32));
+                let key = fuzzy::keys(&p.syllables);
+                if p.indexed {
+                    add(key, ReadingUse::Window(fi as u32, pi as u32));
                     continue;
                 }
-                let mut key = Vec::new();
-                fuzzy::encode_keys(&p.syllables, &mut key);
-                let id = *reading_ids.entry(key.clone()).or_insert_with(|| {
-                    reading_patterns.push(key);
-                    reading_uses.push(Vec::new());
-                    reading_patterns.len() - 1
-                });
-                reading_uses[id].push((fi as u32, pi as u32));
+                let d = programme.len() as u32;
+                programme.push((fi as u32, pi as u32));
+                let pieces = fuzzy::pieces(key.len(), f.min_similarity);
+                unfiltered.push(pieces.is_none());
+                for r in pieces.into_iter().flatten() {
+                    add(key[r].to_vec(), ReadingUse::Piece(d));
+                }
             }
         }
-        let reading_ac = automaton(&reading_patterns)?;
-        Ok(Matcher { ac, uses, fuzzy: fuzzy_rules, reading_ac, reading_uses, programme })
+        let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
+        Ok(Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered })
     }
 
     /// Appends to `out` every occurrence in `text` for the rules marked in `eligible`
     /// (indexed like the rules given to [`Matcher::new`]).
     pub fn find(&self, text: &Normalized, eligible: &[bool], out: &mut Vec<Occurrence>) {
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(text.as_str()) {
-                let mut chars = None;
-                for u in &self.uses[m.pattern().as_usize()] {
-                    if !eligible[u.rule as usize] {
-                        continue;
+        let fuzzy_on = self.fuzzy.iter().any(|f| eligible[f.rule]);
+        FUZZY_SCRATCH.with_borrow_mut(|s| {
+            s.ends.clear();
+            s.pieces.clear();
+            let readings = self.readings.as_ref().filter(|_| fuzzy_on);
+            match (self.exact.as_ref(), readings) {
+                (Some(e), None) => {
+                    let mut cur = e.start();
+                    for (i, c) in text.as_str().chars().enumerate() {
+                        if e.step(&mut cur, e.symbol(c)) {
+                            self.exact_hits(e, cur, i + 1, eligible, out);
+                        }
                     }
-                    let (start, end) = *chars.get_or_insert_with(|| (text.char_index(m.start()), text.char_index(m.end())));
+                }
+                (exact, Some(r)) => {
+                    let mut cur = exact.map(|e| e.start());
+                    let mut rcur = r.start();
+                    for (i, c) in text.as_str().chars().enumerate() {
+                        if let (Some(e), Some(cur)) = (exact, cur.as_mut())
+                            && e.step(cur, e.symbol(c))
+                        {
+                            self.exact_hits(e, *cur, i + 1, eligible, out);
+                        }
+                        if r.step(&mut rcur, r.symbol(c)) {
+                            for (p, _) in r.matches(rcur) {
+                                for &u in &self.reading_uses[p] {
+                                    match u {
+                                        ReadingUse::Window(fi, pi) => {
+                                            if eligible[self.fuzzy[fi as usize].rule] {
+                                                s.ends.push((fi, pi, i + 1));
+                                            }
+                                        }
+                                        ReadingUse::Piece(d) => s.pieces.push(d),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+            if fuzzy_on {
+                self.find_fuzzy(text, eligible, s, out);
+            }
+        });
+    }
+
+    /// The occurrences, for the eligible rules, of the exact phrases ending at character `end`.
+    #[inline]
+    fn exact_hits(&self, e: &Phrases, cur: super::automaton::Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
+        for (p, len) in e.matches(cur) {
+            for u in &self.uses[p] {
+                if eligible[u.rule as usize] {
                     out.push(Occurrence {
                         rule: u.rule as usize,
                         slot: u.slot,
-                        start,
+                        start: end - len,
                         end,
                         mode: MatchMode::Exact,
                         similarity: 1.0,
@@ -188,37 +240,29 @@ impl Matcher {
                 }
             }
         }
-        if self.fuzzy.iter().any(|f| eligible[f.rule]) {
-            FUZZY_SCRATCH.with_borrow_mut(|scratch| self.find_fuzzy(text, eligible, scratch, out));
-        }
     }
 
-    /// The pinyin pass. Substitution-only phrases come from one automaton pass over the
-    /// utterance's reading keys, the others from the dynamic programme; occurrences are
-    /// reported rule by rule, phrase by phrase, as the programme alone would report them.
+    /// The pinyin pass, given the reading-equal windows found by [`Matcher::find`]'s pass
+    /// (`s.ends`). Substitution-only phrases are priced on those windows, the others by the
+    /// dynamic programme; occurrences are reported rule by rule, phrase by phrase, as the
+    /// programme alone would report them.
     fn find_fuzzy(&self, text: &Normalized, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>) {
+        s.ends.sort_unstable();
         s.syllables.clear();
-        fuzzy::syllables_into(text.as_str(), &mut s.syllables);
-        s.ends.clear();
-        if let Some(ac) = &self.reading_ac {
-            s.keys.clear();
-            fuzzy::encode_keys(&s.syllables, &mut s.keys);
-            for m in ac.find_overlapping_iter(s.keys.as_slice()) {
-                for &(fi, pi) in &self.reading_uses[m.pattern().as_usize()] {
-                    if eligible[self.fuzzy[fi as usize].rule] {
-                        s.ends.push((fi, pi, m.end() / fuzzy::KEY_BYTES));
-                    }
-                }
-            }
-            s.ends.sort_unstable();
+        // A programme phrase runs where its rule looks and one of its pieces occurs.
+        let runs = |d: usize| eligible[self.fuzzy[self.programme[d].0 as usize].rule] && (self.unfiltered[d] || s.pieces.contains(&(d as u32)));
+        let programme = (0..self.programme.len()).any(runs);
+        if s.ends.is_empty() && !programme {
+            return;
         }
+        fuzzy::syllables_into(text.as_str(), &mut s.syllables);
         // Both sources, merged in (rule, phrase) order.
         let mut readings: Option<ReadingSet> = None;
         let (mut e, mut d) = (0, 0);
         loop {
             let next_e = s.ends.get(e).map(|x| (x.0, x.1));
             // The next eligible programme phrase, by its index in `programme`.
-            while d < self.programme.len() && !eligible[self.fuzzy[self.programme[d].0 as usize].rule] {
+            while d < self.programme.len() && !runs(d) {
                 d += 1;
             }
             let next_d = self.programme.get(d).copied();

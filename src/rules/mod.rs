@@ -12,6 +12,7 @@
 //! ([`matcher`]); rules that opt in also match on toneless pinyin ([`fuzzy`]) to survive
 //! Whisper's homophone errors.
 
+pub mod automaton;
 pub mod default_pack;
 pub mod fuzzy;
 pub mod load;

@@ -205,7 +205,7 @@ impl<'a> Call<'a> {
 
 impl Scanner {
     /// Compiles `pack`.
-    pub fn new(pack: Pack) -> Result<Scanner, aho_corasick::BuildError> {
+    pub fn new(pack: Pack) -> Result<Scanner, crate::rules::automaton::BuildError> {
         let matcher = Matcher::new(pack.rules())?;
         let rules = pack.rules();
         let masks = [Role::Agent, Role::Customer, Role::Mixed].map(|role| {

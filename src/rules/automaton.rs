@@ -1,0 +1,327 @@
+//! A set of phrases compiled into one `aho-corasick` automaton that is fed a text one
+//! character at a time.
+//!
+//! Two choices make the pass cheap, and both are measured by `cargo bench --bench scan`:
+//!
+//! - **A pack alphabet.** A pack's phrases use a few hundred distinct characters, while UTF-8
+//!   spends three bytes on every Chinese one. Each unit that occurs in a phrase gets a small
+//!   symbol number, every other character shares symbol 0, and phrases and text are fed to the
+//!   automaton as symbols: one byte each when the phrases use fewer than 256 units, else two
+//!   (a lead byte ≥ 0x80 and a trail byte < 0x80, so that a match can only begin on a lead
+//!   byte, that is on a whole symbol). A character is then one or two automaton steps instead
+//!   of three, and a match's end is a character offset without any conversion.
+//! - **The concrete automaton, stepped by hand.** `AhoCorasick`'s overlapping search goes
+//!   through a trait object, one virtual call per byte; here the crate's own DFA (or, when
+//!   that would be large, its contiguous NFA) is driven through its low-level
+//!   [`Automaton`] trait, so each step is an inlined table lookup.
+//!
+//! Units are characters for the exact pass; the fuzzy pass uses the same machinery over
+//! reading keys, with a function mapping each character to its key.
+
+use std::collections::HashMap;
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::nfa::{contiguous, noncontiguous};
+use aho_corasick::{Anchored, MatchKind, dfa};
+
+/// A DFA is kept up to this size; a larger one is replaced by the contiguous NFA, slower per
+/// step but a fraction of the size (a DFA that does not fit the cache is no faster).
+const DFA_LIMIT: usize = 2 << 20;
+
+/// Most symbols [`Width::Two`] can write: 128 lead bytes × 128 trail bytes, less symbol 0.
+const MAX_SYMBOLS: usize = 128 * 128 - 1;
+
+/// Why phrases could not be compiled.
+#[derive(Debug)]
+pub struct BuildError(String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<aho_corasick::BuildError> for BuildError {
+    fn from(e: aho_corasick::BuildError) -> BuildError {
+        BuildError(format!("cannot build the phrase automaton: {e}"))
+    }
+}
+
+/// How symbols are written as automaton bytes.
+#[derive(Clone, Copy, Debug)]
+enum Width {
+    /// One byte per symbol (fewer than 256 symbols).
+    One,
+    /// Lead byte `0x80 + symbol / trail`, trail byte `symbol % trail`; `trail` ≤ 128 is about
+    /// the square root of the symbol count, which keeps the automaton's byte classes few.
+    Two { trail: u16 },
+}
+
+impl Width {
+    fn for_symbols(n: usize) -> Width {
+        if n < 256 {
+            return Width::One;
+        }
+        let mut trail = 1u16;
+        while (trail as usize) * (trail as usize) < n + 1 {
+            trail += 1;
+        }
+        Width::Two { trail }
+    }
+
+    fn write(self, symbol: u16, out: &mut Vec<u8>) {
+        match self {
+            Width::One => out.push(symbol as u8),
+            Width::Two { trail } => out.extend_from_slice(&[0x80 | (symbol / trail) as u8, (symbol % trail) as u8]),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Aut {
+    Dfa(dfa::DFA),
+    Nfa(contiguous::NFA),
+}
+
+/// Where a pass is: the automaton's state.
+#[derive(Clone, Copy, Debug)]
+pub struct Cursor(StateID);
+
+/// Phrases over some unit (a character, a reading key), compiled for a character-by-character pass.
+#[derive(Debug)]
+pub struct Phrases {
+    aut: Aut,
+    width: Width,
+    start: StateID,
+    /// Symbol of each character of the Basic Multilingual Plane, in 256-character pages:
+    /// `pages[c >> 8]` is the page's offset in `slots` (page 0 is all zeros, for pages no
+    /// phrase uses).
+    pages: Box<[u32; 256]>,
+    slots: Vec<u16>,
+    /// Symbol of each unit, for characters beyond the BMP.
+    symbols: HashMap<u32, u16>,
+    /// The unit a character stands for.
+    unit: fn(char) -> u32,
+    /// Each pattern's length in units.
+    lens: Vec<u32>,
+}
+
+impl Phrases {
+    /// Compiles `patterns`, each a sequence of units; `unit` maps a text character to its
+    /// unit. Pattern `i` is reported as `i`. `None` when there are no patterns.
+    pub fn new(patterns: &[Vec<u32>], unit: fn(char) -> u32) -> Result<Option<Phrases>, BuildError> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let mut symbols: HashMap<u32, u16> = HashMap::new();
+        for p in patterns {
+            for &u in p {
+                let next = symbols.len() + 1;
+                if next > MAX_SYMBOLS && !symbols.contains_key(&u) {
+                    return Err(BuildError(format!(
+                        "the phrases use more than {MAX_SYMBOLS} distinct characters or readings, more than the matcher supports"
+                    )));
+                }
+                symbols.entry(u).or_insert(next as u16);
+            }
+        }
+        let width = Width::for_symbols(symbols.len());
+        let mut bytes: Vec<Vec<u8>> = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            let mut b = Vec::with_capacity(p.len() * 2);
+            for u in p {
+                width.write(symbols[u], &mut b);
+            }
+            bytes.push(b);
+        }
+        let nfa = noncontiguous::Builder::new().match_kind(MatchKind::Standard).prefilter(false).build(&bytes)?;
+        let dfa = dfa::Builder::new().build_from_noncontiguous(&nfa)?;
+        let aut = if dfa.memory_usage() <= DFA_LIMIT {
+            Aut::Dfa(dfa)
+        } else {
+            Aut::Nfa(contiguous::Builder::new().build_from_noncontiguous(&nfa)?)
+        };
+        let start = match &aut {
+            Aut::Dfa(a) => a.start_state(Anchored::No),
+            Aut::Nfa(a) => a.start_state(Anchored::No),
+        }
+        .map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
+
+        let mut pages = Box::new([0u32; 256]);
+        let mut slots = vec![0u16; 256];
+        let mut set = |c: u32, s: u16| {
+            let page = &mut pages[(c >> 8) as usize];
+            if *page == 0 {
+                *page = slots.len() as u32;
+                slots.resize(slots.len() + 256, 0);
+            }
+            slots[*page as usize + (c & 0xFF) as usize] = s;
+        };
+        for c in (0..0x1_0000u32).filter_map(char::from_u32) {
+            if let Some(&s) = symbols.get(&unit(c)) {
+                set(c as u32, s);
+            }
+        }
+        let lens = patterns.iter().map(|p| p.len() as u32).collect();
+        Ok(Some(Phrases { aut, width, start, pages, slots, symbols, unit, lens }))
+    }
+
+    /// Phrases of characters.
+    pub fn of_strs<S: AsRef<str>>(patterns: &[S]) -> Result<Option<Phrases>, BuildError> {
+        let units: Vec<Vec<u32>> = patterns.iter().map(|p| p.as_ref().chars().map(|c| c as u32).collect()).collect();
+        Phrases::new(&units, |c| c as u32)
+    }
+
+    /// The cursor before the first character.
+    pub fn start(&self) -> Cursor {
+        Cursor(self.start)
+    }
+
+    /// The symbol of text character `c` (0 when no phrase uses its unit).
+    #[inline(always)]
+    pub fn symbol(&self, c: char) -> u16 {
+        let c = c as u32;
+        if c < 0x1_0000 {
+            let page = self.pages[(c >> 8) as usize] as usize;
+            // `page` is a page's offset, so `page + 255` is within `slots`.
+            self.slots.get(page + (c & 0xFF) as usize).copied().unwrap_or(0)
+        } else {
+            self.symbols.get(&(self.unit)(char::from_u32(c).unwrap_or_default())).copied().unwrap_or(0)
+        }
+    }
+
+    /// Moves `cur` over one character's symbol; true when phrases end there
+    /// ([`Phrases::matches`]).
+    #[inline(always)]
+    pub fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+        match (&self.aut, self.width) {
+            (Aut::Dfa(a), Width::One) => step_one(a, cur, symbol),
+            (Aut::Dfa(a), Width::Two { trail }) => step_two(a, cur, symbol, trail),
+            (Aut::Nfa(a), Width::One) => step_one(a, cur, symbol),
+            (Aut::Nfa(a), Width::Two { trail }) => step_two(a, cur, symbol, trail),
+        }
+    }
+
+    /// The phrases ending at `cur`, each as (pattern index, length in units).
+    pub fn matches(&self, cur: Cursor) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let n = match &self.aut {
+            Aut::Dfa(a) => a.match_len(cur.0),
+            Aut::Nfa(a) => a.match_len(cur.0),
+        };
+        (0..n).map(move |k| {
+            let p = match &self.aut {
+                Aut::Dfa(a) => a.match_pattern(cur.0, k),
+                Aut::Nfa(a) => a.match_pattern(cur.0, k),
+            }
+            .as_usize();
+            (p, self.lens[p] as usize)
+        })
+    }
+
+    /// Every occurrence of every pattern in `text`, as (pattern, start, end) in characters.
+    pub fn find_all(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        let mut cur = self.start();
+        for (i, c) in text.chars().enumerate() {
+            if self.step(&mut cur, self.symbol(c)) {
+                out.extend(self.matches(cur).map(|(p, len)| (p, i + 1 - len, i + 1)));
+            }
+        }
+        out
+    }
+
+    /// Heap bytes held, for choosing and reporting.
+    pub fn memory_usage(&self) -> usize {
+        let aut = match &self.aut {
+            Aut::Dfa(a) => a.memory_usage(),
+            Aut::Nfa(a) => a.memory_usage(),
+        };
+        aut + self.slots.len() * 2 + self.lens.len() * 4
+    }
+}
+
+#[inline(always)]
+fn step_one<A: Automaton>(a: &A, cur: &mut Cursor, symbol: u16) -> bool {
+    cur.0 = a.next_state(Anchored::No, cur.0, symbol as u8);
+    a.is_special(cur.0) && a.is_match(cur.0)
+}
+
+#[inline(always)]
+fn step_two<A: Automaton>(a: &A, cur: &mut Cursor, symbol: u16, trail: u16) -> bool {
+    // No phrase ends on a lead byte, so only the state after the trail byte can match.
+    let s = a.next_state(Anchored::No, cur.0, 0x80 | (symbol / trail) as u8);
+    cur.0 = a.next_state(Anchored::No, s, (symbol % trail) as u8);
+    a.is_special(cur.0) && a.is_match(cur.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every occurrence by brute force, as (pattern, start, end) in characters.
+    fn naive(patterns: &[String], text: &str) -> Vec<(usize, usize, usize)> {
+        let t: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        for end in 1..=t.len() {
+            for (p, pat) in patterns.iter().enumerate() {
+                let pc: Vec<char> = pat.chars().collect();
+                if pc.len() <= end && t[end - pc.len()..end] == pc[..] {
+                    out.push((p, end - pc.len(), end));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn check(patterns: &[String], texts: &[String]) {
+        let ph = Phrases::of_strs(patterns).unwrap().unwrap();
+        for text in texts {
+            let mut got = ph.find_all(text);
+            got.sort();
+            assert_eq!(got, naive(patterns, text), "{text}");
+        }
+    }
+
+    #[test]
+    fn one_byte_alphabet_reports_every_overlapping_occurrence() {
+        let patterns: Vec<String> = ["不知道", "我不知道", "知道", "您好", "a1", "𠀀好"].iter().map(|s| s.to_string()).collect();
+        let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
+        assert!(matches!(ph.width, Width::One));
+        check(&patterns, &["我不知道啊知道吗".into(), "您好您好a1𠀀好".into(), "".into(), "无关的话".into()]);
+    }
+
+    /// More than 255 distinct characters: two bytes per symbol, and still no match across
+    /// a symbol boundary (a lead byte of one symbol with the trail byte of the next).
+    #[test]
+    fn two_byte_alphabet_matches_only_whole_symbols() {
+        let chars: Vec<char> = (0x4E00u32..0x4E00 + 600).filter_map(char::from_u32).collect();
+        let mut patterns: Vec<String> = chars.chunks(3).map(|c| c.iter().collect()).collect();
+        patterns.push("一丁".into());
+        let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
+        assert!(matches!(ph.width, Width::Two { .. }));
+        let text: String = chars.iter().rev().chain(chars.iter()).chain("x一丁丁".chars().collect::<Vec<_>>().iter()).collect();
+        check(&patterns, &[text, "一丁七万丈".into()]);
+    }
+
+    #[test]
+    fn a_large_pack_falls_back_to_the_contiguous_nfa_with_the_same_matches() {
+        let chars: Vec<char> = (0x4E00u32..0x4E00 + 3000).filter_map(char::from_u32).collect();
+        let patterns: Vec<String> = (0..chars.len()).map(|i| (0..4).map(|k| chars[(i * 7 + k * 13) % chars.len()]).collect()).collect();
+        let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
+        assert!(matches!(ph.aut, Aut::Nfa(_)), "{} bytes", ph.memory_usage());
+        let text: String = patterns[10..40].concat() + &chars[..200].iter().collect::<String>();
+        check(&patterns, &[text]);
+    }
+
+    #[test]
+    fn units_other_than_characters() {
+        // Units by parity: a pattern of [even, odd] matches any even character then any odd one.
+        let ph = Phrases::new(&[vec![0, 1]], |c| c as u32 % 2).unwrap().unwrap();
+        assert_eq!(ph.find_all("ba"), vec![(0, 0, 2)]);
+        assert_eq!(ph.find_all("ab"), vec![]);
+        assert!(Phrases::new(&[], |c| c as u32).unwrap().is_none());
+    }
+}
