@@ -13,7 +13,6 @@ use std::collections::HashMap;
 
 use super::automaton::{BuildError, Phrases};
 use super::fuzzy::{self, ReadingSet, Syllable};
-use super::normalize::Normalized;
 use super::{Rule, Slot};
 
 /// How a phrase was matched.
@@ -173,9 +172,9 @@ impl Matcher {
         Ok(Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered })
     }
 
-    /// Appends to `out` every occurrence in `text` for the rules marked in `eligible`
+    /// Appends to `out` every occurrence in `text` (normalised) for the rules marked in `eligible`
     /// (indexed like the rules given to [`Matcher::new`]).
-    pub fn find(&self, text: &Normalized, eligible: &[bool], out: &mut Vec<Occurrence>) {
+    pub fn find(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>) {
         let fuzzy_on = self.fuzzy.iter().any(|f| eligible[f.rule]);
         FUZZY_SCRATCH.with_borrow_mut(|s| {
             s.ends.clear();
@@ -184,7 +183,7 @@ impl Matcher {
             match (self.exact.as_ref(), readings) {
                 (Some(e), None) => {
                     let mut cur = e.start();
-                    for (i, c) in text.as_str().chars().enumerate() {
+                    for (i, c) in text.chars().enumerate() {
                         if e.step(&mut cur, e.symbol(c)) {
                             self.exact_hits(e, cur, i + 1, eligible, out);
                         }
@@ -193,7 +192,7 @@ impl Matcher {
                 (exact, Some(r)) => {
                     let mut cur = exact.map(|e| e.start());
                     let mut rcur = r.start();
-                    for (i, c) in text.as_str().chars().enumerate() {
+                    for (i, c) in text.chars().enumerate() {
                         if let (Some(e), Some(cur)) = (exact, cur.as_mut())
                             && e.step(cur, e.symbol(c))
                         {
@@ -246,7 +245,7 @@ impl Matcher {
     /// (`s.ends`). Substitution-only phrases are priced on those windows, the others by the
     /// dynamic programme; occurrences are reported rule by rule, phrase by phrase, as the
     /// programme alone would report them.
-    fn find_fuzzy(&self, text: &Normalized, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>) {
+    fn find_fuzzy(&self, text: &str, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>) {
         s.ends.sort_unstable();
         s.syllables.clear();
         // A programme phrase runs where its rule looks and one of its pieces occurs.
@@ -255,7 +254,7 @@ impl Matcher {
         if s.ends.is_empty() && !programme {
             return;
         }
-        fuzzy::syllables_into(text.as_str(), &mut s.syllables);
+        fuzzy::syllables_into(text, &mut s.syllables);
         // Both sources, merged in (rule, phrase) order.
         let mut readings: Option<ReadingSet> = None;
         let (mut e, mut d) = (0, 0);
@@ -336,7 +335,7 @@ mod tests {
 
     fn find(m: &Matcher, text: &str, eligible: &[bool]) -> Vec<(usize, Slot, usize, usize, MatchMode)> {
         let mut out = Vec::new();
-        m.find(&normalize(text), eligible, &mut out);
+        m.find(normalize(text).as_str(), eligible, &mut out);
         out.iter().map(|o| (o.rule, o.slot, o.start, o.end, o.mode)).collect()
     }
 

@@ -86,34 +86,43 @@ pub fn normalize_text(s: &str) -> Normalized {
 fn normalize_with(s: &str, map: bool) -> Normalized {
     // One pass that also watches for characters OpenCC would change; only text holding one
     // (rare: transcripts are simplified already) is converted and normalised again.
-    if let Some(out) = normalize_src(s, map, true) {
+    let mut out = Normalized::with_capacity(s.len(), map);
+    if normalize_src(s, map, true, &mut out) {
         return out;
     }
     let t = crate::asr::zh::to_simplified(s);
-    if t == s {
-        return normalize_src(s, map, false).unwrap_or_default();
+    let mut out = Normalized::with_capacity(t.len(), map);
+    normalize_src(&t, map, false, &mut out);
+    if t != s {
+        out.simplified = Some(t);
     }
-    let mut out = normalize_src(&t, map, false).unwrap_or_default();
-    out.simplified = Some(t);
     out
 }
 
-/// Normalises `src` as it is; `None` if `watch` and `src` holds a character to simplify.
+/// [`normalize_text`] appended to `buf`; returns the number of characters appended. The
+/// scan normalises a whole call into one buffer this way, one allocation instead of one per
+/// utterance.
+pub fn normalize_text_into(s: &str, buf: &mut String) -> usize {
+    let start = buf.len();
+    let mut out = Normalized { text: std::mem::take(buf), ..Normalized::default() };
+    if !normalize_src(s, false, true, &mut out) {
+        out.text.truncate(start);
+        out.chars = 0;
+        normalize_src(&crate::asr::zh::to_simplified(s), false, false, &mut out);
+    }
+    *buf = out.text;
+    out.chars
+}
+
+/// Normalises `src` as it is, appending to `out` (empty when `map`); false if `watch` and
+/// `src` holds a character to simplify, with `out` then holding part of the text.
 ///
 /// Most characters normalise to themselves (ideographs, lower-case letters, digits): they are
 /// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]) and, without
 /// the map, copied in runs. The others (punctuation, numerals, full width, upper case,
 /// characters to simplify) go through the character logic one at a time.
-fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
+fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> bool {
     let kept = kept_table(watch);
-    let cap = if map { src.len() / 3 + 1 } else { 0 };
-    let mut out = Normalized {
-        text: String::with_capacity(src.len()),
-        chars: 0,
-        char_bytes: Vec::with_capacity(cap),
-        origin: Vec::with_capacity(cap),
-        simplified: None,
-    };
     let b = src.as_bytes();
     let mut numerals: Vec<(char, usize, usize)> = Vec::new();
     // Without the map, the run of kept characters since `run` is copied in one go.
@@ -144,7 +153,7 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
         let at = i;
         let c = src[at..].chars().next().unwrap_or_default();
         if watch && is_traditional(c) {
-            return None;
+            return false;
         }
         let end = at + c.len_utf8();
         i = end;
@@ -157,7 +166,7 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
                 let c2f = fold(c2);
                 if numeral_digit(c2f).is_some() || c2f == '十' {
                     if watch && is_traditional(c2) {
-                        return None;
+                        return false;
                     }
                     numerals.push((c2f, i, i + c2.len_utf8()));
                     i += c2.len_utf8();
@@ -165,7 +174,7 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
                     break;
                 }
             }
-            write_numerals(&numerals, &mut out, map);
+            write_numerals(&numerals, out, map);
         } else if !(c.is_whitespace() || is_punctuation(c)) {
             out.push(c, at, end, map);
         }
@@ -177,10 +186,21 @@ fn normalize_src(src: &str, map: bool, watch: bool) -> Option<Normalized> {
     if map {
         out.char_bytes.push(out.text.len() as u32);
     }
-    Some(out)
+    true
 }
 
 impl Normalized {
+    fn with_capacity(bytes: usize, map: bool) -> Normalized {
+        let cap = if map { bytes / 3 + 1 } else { 0 };
+        Normalized {
+            text: String::with_capacity(bytes),
+            chars: 0,
+            char_bytes: Vec::with_capacity(cap),
+            origin: Vec::with_capacity(cap),
+            simplified: None,
+        }
+    }
+
     /// Appends one source character unchanged (`ch` is its UTF-8).
     #[inline(always)]
     fn push_source(&mut self, ch: &str, from: usize, map: bool) {
@@ -416,18 +436,29 @@ mod tests {
                 s.push_str(pieces[((x >> (5 * k + 4)) % pieces.len() as u64) as usize]);
             }
             for (map, watch) in [(false, true), (true, true), (false, false), (true, false)] {
-                assert_eq!(normalize_src(&s, map, watch), reference(&s, map, watch), "{s:?} map {map} watch {watch}");
+                assert_eq!(src_once(&s, map, watch), reference(&s, map, watch), "{s:?} map {map} watch {watch}");
             }
             assert_eq!(normalize(&s).as_str(), normalize_text(&s).as_str(), "{s:?}");
+            // Appending to a buffer gives the same text and count after what it held.
+            let mut buf = String::from("前文");
+            let n = normalize_text_into(&s, &mut buf);
+            assert_eq!(&buf["前文".len()..], normalize_text(&s).as_str(), "{s:?}");
+            assert_eq!(n, normalize_text(&s).len_chars(), "{s:?}");
         }
         for u in 0..0x11_0000u32 {
             let Some(c) = char::from_u32(u) else { continue };
             let s = format!("a{c}b{c}{c}");
             for watch in [true, false] {
-                assert_eq!(normalize_src(&s, true, watch), reference(&s, true, watch), "{c:?}");
-                assert_eq!(normalize_src(&s, false, watch), reference(&s, false, watch), "{c:?}");
+                assert_eq!(src_once(&s, true, watch), reference(&s, true, watch), "{c:?}");
+                assert_eq!(src_once(&s, false, watch), reference(&s, false, watch), "{c:?}");
             }
         }
+    }
+
+    /// [`normalize_src`] into a fresh value, `None` where it stops at a character to simplify.
+    fn src_once(s: &str, map: bool, watch: bool) -> Option<Normalized> {
+        let mut out = Normalized::with_capacity(s.len(), map);
+        normalize_src(s, map, watch, &mut out).then_some(out)
     }
 
     /// The normaliser before its byte-level fast path, for comparison.

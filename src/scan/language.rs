@@ -7,11 +7,11 @@
 //! the Cantonese written particles (嘅, 咗, 喺, 佢, 冇, 啲, 嘢, 哋, 嚟) that Mandarin does not use.
 //! An utterance counts as foreign when its channel's verdict is foreign or its text is.
 
-use crate::rules::normalize::Normalized;
-
 /// Characters written only in Cantonese. One is enough: none occurs in Mandarin text.
 fn cantonese(c: char) -> bool {
-    matches!(c, '嘅' | '咗' | '喺' | '佢' | '冇' | '啲' | '嘢' | '哋' | '嚟')
+    // All lie in U+4F62..=U+569F; the range test spares the comparisons for nearly every
+    // other character (this runs on every agent utterance).
+    (0x4F62..=0x569F).contains(&(c as u32)) && matches!(c, '嘅' | '咗' | '喺' | '佢' | '冇' | '啲' | '嘢' | '哋' | '嚟')
 }
 
 /// Least Latin letters for an utterance to count as Latin-script speech; shorter ones are
@@ -21,14 +21,14 @@ const MIN_LATIN_LETTERS: usize = 8;
 /// The language an utterance's text shows, when it shows one other than Mandarin: `yue` for
 /// Cantonese particles, `en` for text that is mostly Latin letters (English or another
 /// Latin-script language; Whisper's code for the commonest).
-pub(super) fn text_language(text: &Normalized) -> Option<&'static str> {
-    let s = text.as_str();
-    if s.chars().any(cantonese) {
+/// `text` is normalised, `chars` long.
+pub(super) fn text_language(text: &str, chars: usize) -> Option<&'static str> {
+    if text.chars().any(cantonese) {
         return Some("yue");
     }
-    let letters = s.bytes().filter(u8::is_ascii_alphabetic).count();
+    let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
     // Twice as many letters as other characters: mostly Latin.
-    (letters >= MIN_LATIN_LETTERS && letters * 3 >= text.len_chars() * 2).then_some("en")
+    (letters >= MIN_LATIN_LETTERS && letters * 3 >= chars * 2).then_some("en")
 }
 
 #[cfg(test)]
@@ -36,13 +36,18 @@ mod tests {
     use super::*;
     use crate::rules::normalize::normalize;
 
+    fn text_language_of(s: &str) -> Option<&'static str> {
+        let n = normalize(s);
+        text_language(n.as_str(), n.len_chars())
+    }
+
     #[test]
     fn cantonese_particles_and_latin_sentences() {
-        assert_eq!(text_language(&normalize("我哋嘅系统今日有啲问题")), Some("yue"));
-        assert_eq!(text_language(&normalize("Sorry, I can only help you in English.")), Some("en"));
-        assert_eq!(text_language(&normalize("您好，请问有什么可以帮您？")), None);
+        assert_eq!(text_language_of(("我哋嘅系统今日有啲问题")), Some("yue"));
+        assert_eq!(text_language_of(("Sorry, I can only help you in English.")), Some("en"));
+        assert_eq!(text_language_of(("您好，请问有什么可以帮您？")), None);
         // A product name inside Mandarin is not English speech.
-        assert_eq!(text_language(&normalize("请打开app里的wifi设置")), None);
-        assert_eq!(text_language(&normalize("")), None);
+        assert_eq!(text_language_of(("请打开app里的wifi设置")), None);
+        assert_eq!(text_language_of(("")), None);
     }
 }

@@ -84,19 +84,18 @@ fn utterance_hits(rule: &Rule, occ: &[Occ], out: &mut Vec<Hit>) {
         Some(Lexical::Any(_)) => {
             // Overlapping occurrences (我不知道 and 不知道) are one hit: keep the longest, and
             // an exact occurrence over a fuzzy one.
-            let mut kept: Vec<Hit> = Vec::new();
+            let base = out.len();
             for o in cond().filter(|o| o.slot == Slot::Any) {
-                match kept.last_mut() {
+                match out[base..].last_mut() {
                     Some(k) if o.start < k.first.end => {
                         let better = (o.similarity, o.end - o.start) > (k.similarity, k.first.end - k.first.start);
                         if better {
                             *k = Hit::one(utterance, o);
                         }
                     }
-                    _ => kept.push(Hit::one(utterance, o)),
+                    _ => out.push(Hit::one(utterance, o)),
                 }
             }
-            out.extend(kept);
         }
         Some(Lexical::Near(n)) => {
             // Each `a` occurrence pairs with the closest `b` occurrence within range.

@@ -62,7 +62,7 @@ impl Scanner {
                 let (mut chars, mut ms) = (0usize, 0u64);
                 for ((s, n), (a, b)) in segs.iter().zip(&call.norms).zip(spans) {
                     if counted(s.role) {
-                        chars += n.len_chars();
+                        chars += n.chars;
                         ms += b.saturating_sub(*a);
                     }
                 }
@@ -137,7 +137,7 @@ impl Scanner {
             .enumerate()
             .filter(|(_, s)| rule.role.matches(s.role))
             .map(|(i, s)| {
-                let why = match (channel(s.role), language::text_language(&call.norms[i])) {
+                let why = match (channel(s.role), language::text_language(call.norm(i), call.norms[i].chars)) {
                     (Some((lang, p)), _) => Some(format!("`{lang}` (channel identification, p = {p:.2})")),
                     (None, Some(lang)) if !listed(lang) => Some(format!("`{lang}` (from the text)")),
                     _ => None,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
-use crate::rules::normalize::{Normalized, normalize, normalize_text};
+use crate::rules::normalize::{normalize, normalize_text_into};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
@@ -114,12 +114,27 @@ pub struct Scanner {
 
 /// Per rule: whether its condition looks at an utterance, whether the utterance may hold its
 /// trigger, and either.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Masks {
     cond: Vec<bool>,
     trig: Vec<bool>,
     eligible: Vec<bool>,
     any: bool,
+}
+
+impl Clone for Masks {
+    fn clone(&self) -> Masks {
+        Masks { cond: self.cond.clone(), trig: self.trig.clone(), eligible: self.eligible.clone(), any: self.any }
+    }
+
+    /// Field by field, reusing the buffers: the scan copies a mask per utterance, and the
+    /// derived `clone_from` allocated three vectors each time.
+    fn clone_from(&mut self, source: &Masks) {
+        self.cond.clone_from(&source.cond);
+        self.trig.clone_from(&source.trig);
+        self.eligible.clone_from(&source.eligible);
+        self.any = source.any;
+    }
 }
 
 fn role_slot(role: Role) -> usize {
@@ -130,16 +145,64 @@ fn role_slot(role: Role) -> usize {
     }
 }
 
+/// A call's occurrences grouped by rule, each rule's in utterance order: one flat list
+/// (a list per rule cost an allocation or more per rule that matched).
+struct RuleOccs {
+    list: Vec<Occ>,
+    /// Where each rule's occurrences start in `list`, plus the end.
+    starts: Vec<usize>,
+}
+
+impl RuleOccs {
+    /// Groups `occs` (in utterance order) by rule, keeping their order: a counting sort.
+    fn of(occs: Vec<Occ>, rules: usize) -> RuleOccs {
+        let mut starts = vec![0usize; rules + 1];
+        for o in &occs {
+            starts[o.o.rule + 1] += 1;
+        }
+        for r in 0..rules {
+            starts[r + 1] += starts[r];
+        }
+        if occs.windows(2).all(|w| w[0].o.rule <= w[1].o.rule) {
+            return RuleOccs { list: occs, starts };
+        }
+        let mut next = starts.clone();
+        let mut list = occs.clone();
+        for o in occs {
+            list[next[o.o.rule]] = o;
+            next[o.o.rule] += 1;
+        }
+        RuleOccs { list, starts }
+    }
+}
+
+impl std::ops::Index<usize> for RuleOccs {
+    type Output = [Occ];
+    fn index(&self, rule: usize) -> &[Occ] {
+        &self.list[self.starts[rule]..self.starts[rule + 1]]
+    }
+}
+
 /// What the scan knows about one call besides its transcript.
 struct Call<'a> {
     t: &'a Transcript,
-    norms: Vec<Normalized>,
+    /// Every utterance normalised, one after another (one allocation per call).
+    text: String,
+    norms: Vec<Norm>,
     duration: u64,
     /// Rank of each segment among those each role filter admits ([`FILTERS`] order).
     ranks: Vec<[usize; 3]>,
     totals: [usize; 3],
     /// Each segment's speech without padding ([`timing::speech_spans`]), for the metrics.
     spans: std::cell::OnceCell<Vec<(u64, u64)>>,
+}
+
+/// Where an utterance's normalised text is in [`Call::text`], and its length in characters.
+#[derive(Clone, Copy, Debug)]
+struct Norm {
+    start: usize,
+    end: usize,
+    chars: usize,
 }
 
 const FILTERS: [RoleFilter; 3] = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
@@ -158,6 +221,16 @@ impl<'a> Call<'a> {
     }
 
     fn new(t: &'a Transcript) -> Call<'a> {
+        let mut text = String::with_capacity(t.segments.iter().map(|s| s.text.len()).sum());
+        let norms = t
+            .segments
+            .iter()
+            .map(|s| {
+                let start = text.len();
+                let chars = normalize_text_into(&s.text, &mut text);
+                Norm { start, end: text.len(), chars }
+            })
+            .collect();
         let mut totals = [0usize; 3];
         let ranks = t
             .segments
@@ -175,12 +248,25 @@ impl<'a> Call<'a> {
             .collect();
         Call {
             t,
-            norms: t.segments.iter().map(|s| normalize_text(&s.text)).collect(),
+            text,
+            norms,
             duration: call_duration(t),
             ranks,
             totals,
             spans: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Utterance `i` normalised.
+    fn norm(&self, i: usize) -> &str {
+        &self.text[self.norms[i].start..self.norms[i].end]
+    }
+
+    /// Normalised characters `chars` of utterance `i`.
+    fn norm_slice(&self, i: usize, chars: std::ops::Range<usize>) -> &str {
+        let s = self.norm(i);
+        let byte = |c: usize| s.char_indices().nth(c).map_or(s.len(), |(b, _)| b);
+        &s[byte(chars.start)..byte(chars.end)]
     }
 
     /// Whether `rule`'s condition looks at utterance `i` (role and window).
@@ -194,7 +280,7 @@ impl<'a> Call<'a> {
     /// span: segments carry no word times, so this is an estimate.
     fn char_ms(&self, i: usize, char: usize) -> u64 {
         let s = &self.t.segments[i];
-        let n = self.norms[i].len_chars() as u64;
+        let n = self.norms[i].chars as u64;
         let dur = s.end_ms.saturating_sub(s.start_ms);
         if n == 0 {
             return s.start_ms;
@@ -256,17 +342,16 @@ impl Scanner {
                 }
             }
         }
-        out.sort_by_key(|f| f.start_ms);
-        out
+        sorted_by_start(out)
     }
 
     /// Every rule's occurrences in the utterances it looks at, sorted by utterance, then start
     /// (longest first); occurrences in an utterance holding an `unless` phrase are dropped,
     /// trigger occurrences only where the trigger's role speaks.
-    fn occurrences(&self, call: &Call) -> Vec<Vec<Occ>> {
+    fn occurrences(&self, call: &Call) -> RuleOccs {
         let rules = self.pack.rules();
         let segs = &call.t.segments;
-        let mut occs: Vec<Vec<Occ>> = vec![Vec::new(); rules.len()];
+        let mut occs: Vec<Occ> = Vec::new();
         let mut m = Masks::default();
         let mut found: Vec<Occurrence> = Vec::new();
         for (i, seg) in segs.iter().enumerate() {
@@ -281,7 +366,7 @@ impl Scanner {
                 continue;
             }
             found.clear();
-            self.matcher.find(&call.norms[i], eligible, &mut found);
+            self.matcher.find(call.norm(i), eligible, &mut found);
             found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
             for group in found.chunk_by(|a, b| a.rule == b.rule) {
                 let ri = group[0].rule;
@@ -293,12 +378,12 @@ impl Scanner {
                         _ => cond[ri] && !excluded,
                     };
                     if keep {
-                        occs[ri].push(Occ { utterance: i, o: *o });
+                        occs.push(Occ { utterance: i, o: *o });
                     }
                 }
             }
         }
-        occs
+        RuleOccs::of(occs, rules.len())
     }
 
     /// A rule with `after`: judged in each trigger's response window. A required rule unmet
@@ -317,7 +402,7 @@ impl Scanner {
             let mut hits = Vec::new();
             lexical::hits(rule, &in_scope, &mut hits);
             let trigger_seg = &t.segments[r.trigger.utterance];
-            let said = call.norms[r.trigger.utterance].slice(r.trigger.start..r.trigger.end).to_owned();
+            let said = call.norm_slice(r.trigger.utterance, r.trigger.start..r.trigger.end).to_owned();
             match rule.kind {
                 Kind::Required => {
                     // No answer at all (the call ended) is not judged: there was no chance to.
@@ -355,7 +440,7 @@ impl Scanner {
                 let mut f = self.hit_finding(call, rule, h);
                 if let Some(tr) = h.trigger {
                     let seg = &t.segments[tr.utterance];
-                    let said = call.norms[tr.utterance].slice(tr.start..tr.end);
+                    let said = call.norm_slice(tr.utterance, tr.start..tr.end);
                     f.detail = format!("{}, within {within} after the {} said 「{said}」", f.detail, seg.role);
                     f.trigger = Some(quote(&t.segments, tr.utterance));
                 }
@@ -431,7 +516,7 @@ impl Scanner {
         for (k, p) in h.parts().enumerate() {
             let text = &segs[p.utterance].text;
             let n = normalize(text);
-            debug_assert_eq!(n.as_str(), call.norms[p.utterance].as_str());
+            debug_assert_eq!(n.as_str(), call.norm(p.utterance));
             let w = n.source(text, p.start..p.end);
             if k > 0 {
                 words.push('…');
@@ -459,6 +544,18 @@ impl Scanner {
         f.detail = detail;
         f
     }
+}
+
+/// `findings` in order of start time, ties in their order: a stable sort of indices, since
+/// a finding is a large value to move about.
+fn sorted_by_start(findings: Vec<Finding>) -> Vec<Finding> {
+    if findings.is_sorted_by_key(|f| f.start_ms) {
+        return findings;
+    }
+    let mut order: Vec<(u64, usize)> = findings.iter().enumerate().map(|(i, f)| (f.start_ms, i)).collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    order.iter().filter_map(|&(_, i)| slots[i].take()).collect()
 }
 
 fn not_met(rule: &Rule, said: usize) -> String {
