@@ -84,19 +84,30 @@ pub fn normalize_text(s: &str) -> Normalized {
 }
 
 fn normalize_with(s: &str, map: bool) -> Normalized {
+    let mut out = Normalized::with_capacity(s.len(), map);
+    normalize_reusing(s, map, &mut out);
+    out
+}
+
+/// [`normalize`] into `out`, replacing what it held but keeping its buffers: for callers
+/// that normalise many texts one after another.
+pub fn normalize_into(s: &str, out: &mut Normalized) {
+    normalize_reusing(s, true, out);
+}
+
+fn normalize_reusing(s: &str, map: bool, out: &mut Normalized) {
     // One pass that also watches for characters OpenCC would change; only text holding one
     // (rare: transcripts are simplified already) is converted and normalised again.
-    let mut out = Normalized::with_capacity(s.len(), map);
-    if normalize_src(s, map, true, &mut out) {
-        return out;
+    out.clear();
+    if normalize_src(s, map, true, out) {
+        return;
     }
+    out.clear();
     let t = crate::asr::zh::to_simplified(s);
-    let mut out = Normalized::with_capacity(t.len(), map);
-    normalize_src(&t, map, false, &mut out);
+    normalize_src(&t, map, false, out);
     if t != s {
         out.simplified = Some(t);
     }
-    out
 }
 
 /// [`normalize_text`] appended to `buf`; returns the number of characters appended. The
@@ -190,6 +201,14 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
 }
 
 impl Normalized {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.chars = 0;
+        self.char_bytes.clear();
+        self.origin.clear();
+        self.simplified = None;
+    }
+
     fn with_capacity(bytes: usize, map: bool) -> Normalized {
         let cap = if map { bytes / 3 + 1 } else { 0 };
         Normalized {
@@ -444,6 +463,10 @@ mod tests {
             let n = normalize_text_into(&s, &mut buf);
             assert_eq!(&buf["前文".len()..], normalize_text(&s).as_str(), "{s:?}");
             assert_eq!(n, normalize_text(&s).len_chars(), "{s:?}");
+            // Reusing a value that held other text gives the same as a fresh one.
+            let mut reused = normalize("這是舊的，ＡＢＣ二十五");
+            normalize_into(&s, &mut reused);
+            assert_eq!(reused, normalize(&s), "{s:?}");
         }
         for u in 0..0x11_0000u32 {
             let Some(c) = char::from_u32(u) else { continue };

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
-use crate::rules::normalize::{normalize, normalize_text_into};
+use crate::rules::normalize::{Normalized, normalize_into, normalize_text_into};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
@@ -513,9 +513,10 @@ impl Scanner {
         // for the few utterances with findings. Parts are joined by `…`.
         let (mut words, mut norm) = (String::new(), String::new());
         let mut detail = String::from("said ");
+        let mut n = HIT_MAP.take();
         for (k, p) in h.parts().enumerate() {
             let text = &segs[p.utterance].text;
-            let n = normalize(text);
+            normalize_into(text, &mut n);
             debug_assert_eq!(n.as_str(), call.norm(p.utterance));
             let w = n.source(text, p.start..p.end);
             if k > 0 {
@@ -529,6 +530,7 @@ impl Scanner {
             detail.push_str(w);
             detail.push('」');
         }
+        HIT_MAP.set(n);
         f.matched_text = words;
         f.normalized_text = norm;
         f.match_mode = Some(h.mode);
@@ -556,6 +558,11 @@ fn sorted_by_start(findings: Vec<Finding>) -> Vec<Finding> {
     order.sort_unstable();
     let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
     order.iter().filter_map(|&(_, i)| slots[i].take()).collect()
+}
+
+thread_local! {
+    /// The map back to the spoken words, reused from one hit to the next.
+    static HIT_MAP: std::cell::Cell<Normalized> = std::cell::Cell::new(Normalized::default());
 }
 
 fn not_met(rule: &Rule, said: usize) -> String {
