@@ -317,6 +317,13 @@ mod tests {
     }
 
     #[test]
+    fn more_distinct_units_than_two_bytes_can_write_is_an_error() {
+        let units: Vec<u32> = (0..=MAX_SYMBOLS as u32).collect();
+        let e = Phrases::new(&[units], |c| c as u32).unwrap_err();
+        assert!(e.to_string().contains("distinct characters"), "{e}");
+    }
+
+    #[test]
     fn units_other_than_characters() {
         // Units by parity: a pattern of [even, odd] matches any even character then any odd one.
         let ph = Phrases::new(&[vec![0, 1]], |c| c as u32 % 2).unwrap().unwrap();

@@ -67,8 +67,8 @@ pub struct Matcher {
     exact: Option<Phrases>,
     uses: Vec<Vec<Use>>,
     fuzzy: Vec<FuzzyRule>,
-    /// One automaton over the reading keys of every substitution-only fuzzy phrase: the same
-    /// pass finds the candidates of all of them.
+    /// One automaton over the reading keys of every substitution-only fuzzy phrase and of the
+    /// pieces of the others ([`fuzzy::pieces`]): the same pass finds the candidates of all.
     readings: Option<Phrases>,
     /// Per reading pattern: (index in `fuzzy`, index of the phrase).
     reading_uses: Vec<Vec<ReadingUse>>,
