@@ -47,18 +47,9 @@ impl Normalized {
     /// The normalised characters `chars`.
     pub fn slice(&self, chars: Range<usize>) -> &str {
         if self.char_bytes.is_empty() {
-            let byte = |c: usize| self.text.char_indices().nth(c).map_or(self.text.len(), |(b, _)| b);
-            return &self.text[byte(chars.start)..byte(chars.end)];
+            return slice_chars(&self.text, chars);
         }
         &self.text[self.char_bytes[chars.start] as usize..self.char_bytes[chars.end] as usize]
-    }
-
-    /// Character index of a byte offset in the normalised text (a char boundary).
-    pub fn char_index(&self, byte: usize) -> usize {
-        if self.char_bytes.is_empty() {
-            return self.text[..byte].chars().count();
-        }
-        self.char_bytes.partition_point(|&b| (b as usize) < byte)
     }
 
     /// The source text that normalised characters `chars` came from. `original` is the string
@@ -70,6 +61,12 @@ impl Normalized {
         }
         &src[self.origin[chars.start].0 as usize..self.origin[chars.end - 1].1 as usize]
     }
+}
+
+/// Characters `chars` of `text`, found by walking it (for text without a map).
+pub fn slice_chars(text: &str, chars: Range<usize>) -> &str {
+    let byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
+    &text[byte(chars.start)..byte(chars.end)]
 }
 
 /// Normalises `s` (see the module docs), keeping the map back to the source.
@@ -96,33 +93,35 @@ pub fn normalize_into(s: &str, out: &mut Normalized) {
 }
 
 fn normalize_reusing(s: &str, map: bool, out: &mut Normalized) {
-    // One pass that also watches for characters OpenCC would change; only text holding one
-    // (rare: transcripts are simplified already) is converted and normalised again.
     out.clear();
-    if normalize_src(s, map, true, out) {
-        return;
-    }
-    out.clear();
-    let t = crate::asr::zh::to_simplified(s);
-    normalize_src(&t, map, false, out);
-    if t != s {
-        out.simplified = Some(t);
-    }
+    out.simplified = append_normalized(s, map, out);
 }
 
 /// [`normalize_text`] appended to `buf`; returns the number of characters appended. The
 /// scan normalises a whole call into one buffer this way, one allocation instead of one per
 /// utterance.
 pub fn normalize_text_into(s: &str, buf: &mut String) -> usize {
-    let start = buf.len();
     let mut out = Normalized { text: std::mem::take(buf), ..Normalized::default() };
-    if !normalize_src(s, false, true, &mut out) {
-        out.text.truncate(start);
-        out.chars = 0;
-        normalize_src(&crate::asr::zh::to_simplified(s), false, false, &mut out);
-    }
+    append_normalized(s, false, &mut out);
     *buf = out.text;
     out.chars
+}
+
+/// Appends `s` normalised to `out` (empty when `map`); returns the simplified source when
+/// OpenCC changed it. One pass also watches for characters OpenCC would change; only text
+/// holding one (rare: transcripts are simplified already) is converted and normalised again.
+fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String> {
+    let (bytes, chars) = (out.text.len(), out.chars);
+    if normalize_src(s, map, true, out) {
+        return None;
+    }
+    out.text.truncate(bytes);
+    out.chars = chars;
+    out.char_bytes.clear();
+    out.origin.clear();
+    let t = crate::asr::zh::to_simplified(s);
+    normalize_src(&t, map, false, out);
+    (t != s).then_some(t)
 }
 
 /// Normalises `src` as it is, appending to `out` (empty when `map`); false if `watch` and
@@ -417,7 +416,6 @@ mod tests {
         assert_eq!(norm.source(src, 0..3), "喂，你好");
         assert_eq!(norm.source(src, 3..5), "二十五");
         assert_eq!(norm.slice(1..3), "你好");
-        assert_eq!(norm.char_index("喂你".len()), 2);
         let trad = "這事不歸我管";
         let tn = normalize(trad);
         assert_eq!(tn.source(trad, 0..2), "这事");
@@ -429,7 +427,6 @@ mod tests {
             let (full, lite) = (normalize(s), normalize_text(s));
             assert_eq!(full.as_str(), lite.as_str());
             assert_eq!(full.len_chars(), lite.len_chars());
-            assert_eq!(full.char_index(full.as_str().len()), lite.char_index(lite.as_str().len()));
         }
         let lite = normalize_text("你好25号");
         assert_eq!(lite.slice(2..4), "25");

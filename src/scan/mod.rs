@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
-use crate::rules::normalize::{Normalized, normalize_into, normalize_text_into};
+use crate::rules::normalize::{Normalized, normalize_into, normalize_text_into, slice_chars};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
@@ -122,14 +122,10 @@ struct Masks {
     any: bool,
 }
 
-impl Clone for Masks {
-    fn clone(&self) -> Masks {
-        Masks { cond: self.cond.clone(), trig: self.trig.clone(), eligible: self.eligible.clone(), any: self.any }
-    }
-
-    /// Field by field, reusing the buffers: the scan copies a mask per utterance, and the
-    /// derived `clone_from` allocated three vectors each time.
-    fn clone_from(&mut self, source: &Masks) {
+impl Masks {
+    /// Becomes a copy of `source`, reusing its own buffers: the scan copies a mask per
+    /// utterance, and a fresh clone allocated three vectors each time.
+    fn copy_from(&mut self, source: &Masks) {
         self.cond.clone_from(&source.cond);
         self.trig.clone_from(&source.trig);
         self.eligible.clone_from(&source.eligible);
@@ -264,9 +260,7 @@ impl<'a> Call<'a> {
 
     /// Normalised characters `chars` of utterance `i`.
     fn norm_slice(&self, i: usize, chars: std::ops::Range<usize>) -> &str {
-        let s = self.norm(i);
-        let byte = |c: usize| s.char_indices().nth(c).map_or(s.len(), |(b, _)| b);
-        &s[byte(chars.start)..byte(chars.end)]
+        slice_chars(self.norm(i), chars)
     }
 
     /// Whether `rule`'s condition looks at utterance `i` (role and window).
@@ -355,7 +349,7 @@ impl Scanner {
         let mut m = Masks::default();
         let mut found: Vec<Occurrence> = Vec::new();
         for (i, seg) in segs.iter().enumerate() {
-            m.clone_from(&self.masks[role_slot(seg.role)]);
+            m.copy_from(&self.masks[role_slot(seg.role)]);
             for &ri in &self.windowed {
                 m.cond[ri] = call.admits(&rules[ri], i);
                 m.eligible[ri] = m.cond[ri] || m.trig[ri];
