@@ -219,27 +219,6 @@ impl Phrases {
             (p, self.lens[p] as usize)
         })
     }
-
-    /// Every occurrence of every pattern in `text`, as (pattern, start, end) in characters.
-    pub fn find_all(&self, text: &str) -> Vec<(usize, usize, usize)> {
-        let mut out = Vec::new();
-        let mut cur = self.start();
-        for (i, c) in text.chars().enumerate() {
-            if self.step(&mut cur, self.symbol(c)) {
-                out.extend(self.matches(cur).map(|(p, len)| (p, i + 1 - len, i + 1)));
-            }
-        }
-        out
-    }
-
-    /// Heap bytes held, for choosing and reporting.
-    pub fn memory_usage(&self) -> usize {
-        let aut = match &self.aut {
-            Aut::Dfa(a) => a.memory_usage(),
-            Aut::Nfa(a) => a.memory_usage(),
-        };
-        aut + self.slots.len() * 2 + self.lens.len() * 4
-    }
 }
 
 #[inline(always)]
@@ -259,6 +238,29 @@ fn step_two<A: Automaton>(a: &A, cur: &mut Cursor, symbol: u16, trail: u16) -> b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Phrases {
+        /// Every occurrence of every pattern in `text`, as (pattern, start, end) in characters.
+        fn find_all(&self, text: &str) -> Vec<(usize, usize, usize)> {
+            let mut out = Vec::new();
+            let mut cur = self.start();
+            for (i, c) in text.chars().enumerate() {
+                if self.step(&mut cur, self.symbol(c)) {
+                    out.extend(self.matches(cur).map(|(p, len)| (p, i + 1 - len, i + 1)));
+                }
+            }
+            out
+        }
+
+        /// Heap bytes held.
+        fn memory_usage(&self) -> usize {
+            let aut = match &self.aut {
+                Aut::Dfa(a) => a.memory_usage(),
+                Aut::Nfa(a) => a.memory_usage(),
+            };
+            aut + self.slots.len() * 2 + self.lens.len() * 4
+        }
+    }
 
     /// Every occurrence by brute force, as (pattern, start, end) in characters.
     fn naive(patterns: &[String], text: &str) -> Vec<(usize, usize, usize)> {
