@@ -43,11 +43,11 @@ mod tests {
 
     #[test]
     fn cantonese_particles_and_latin_sentences() {
-        assert_eq!(text_language_of(("我哋嘅系统今日有啲问题")), Some("yue"));
-        assert_eq!(text_language_of(("Sorry, I can only help you in English.")), Some("en"));
-        assert_eq!(text_language_of(("您好，请问有什么可以帮您？")), None);
+        assert_eq!(text_language_of("我哋嘅系统今日有啲问题"), Some("yue"));
+        assert_eq!(text_language_of("Sorry, I can only help you in English."), Some("en"));
+        assert_eq!(text_language_of("您好，请问有什么可以帮您？"), None);
         // A product name inside Mandarin is not English speech.
-        assert_eq!(text_language_of(("请打开app里的wifi设置")), None);
-        assert_eq!(text_language_of(("")), None);
+        assert_eq!(text_language_of("请打开app里的wifi设置"), None);
+        assert_eq!(text_language_of(""), None);
     }
 }

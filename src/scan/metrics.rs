@@ -33,22 +33,23 @@ impl Scanner {
                 let mut covered: Option<(u64, usize)> = None; // end of speech so far, and its segment
                 for &i in &order {
                     let (start, stop) = spans[i];
-                    if let Some((end, prev)) = covered {
-                        if start > end && start - end > *max_ms {
-                            let gap = start - end;
-                            let mut f = self.finding(
-                                t,
-                                rule,
-                                end,
-                                start,
-                                None,
-                                format!("{:.1} s of silence, limit {:.1} s", gap as f64 / 1000.0, *max_ms as f64 / 1000.0),
-                            );
-                            f.before = Some(quote(segs, prev));
-                            f.after = Some(quote(segs, i));
-                            f.value = Some(gap as f64);
-                            out.push(f);
-                        }
+                    if let Some((end, prev)) = covered
+                        && start > end
+                        && start - end > *max_ms
+                    {
+                        let gap = start - end;
+                        let mut f = self.finding(
+                            t,
+                            rule,
+                            end,
+                            start,
+                            None,
+                            format!("{:.1} s of silence, limit {:.1} s", gap as f64 / 1000.0, *max_ms as f64 / 1000.0),
+                        );
+                        f.before = Some(quote(segs, prev));
+                        f.after = Some(quote(segs, i));
+                        f.value = Some(gap as f64);
+                        out.push(f);
                     }
                     if covered.is_none_or(|(end, _)| stop >= end) {
                         covered = Some((stop, i));
