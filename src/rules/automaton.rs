@@ -13,7 +13,9 @@
 //! - **The concrete automaton, stepped by hand.** `AhoCorasick`'s overlapping search goes
 //!   through a trait object, one virtual call per byte; here the crate's own DFA (or, when
 //!   that would be large, its contiguous NFA) is driven through its low-level
-//!   [`Automaton`] trait, so each step is an inlined table lookup.
+//!   [`Automaton`] trait, so each step is an inlined table lookup. A pass over a text gets
+//!   the automaton's kind once ([`Phrases::with_step`]) and is compiled per kind, so its loop
+//!   holds no dispatch; symbols are stored as their automaton bytes, so it does no arithmetic.
 //!
 //! Units are characters for the exact pass; the fuzzy pass uses the same machinery over
 //! reading keys, with a function mapping each character to its key.
@@ -71,10 +73,19 @@ impl Width {
         Width::Two { trail }
     }
 
-    fn write(self, symbol: u16, out: &mut Vec<u8>) {
+    /// The automaton bytes of `symbol`, packed: the byte itself, or lead byte << 8 | trail byte.
+    fn encode(self, symbol: u16) -> u16 {
         match self {
-            Width::One => out.push(symbol as u8),
-            Width::Two { trail } => out.extend_from_slice(&[0x80 | (symbol / trail) as u8, (symbol % trail) as u8]),
+            Width::One => symbol,
+            Width::Two { trail } => (0x80 | symbol / trail) << 8 | symbol % trail,
+        }
+    }
+
+    fn write(self, symbol: u16, out: &mut Vec<u8>) {
+        let e = self.encode(symbol);
+        match self {
+            Width::One => out.push(e as u8),
+            Width::Two { .. } => out.extend_from_slice(&[(e >> 8) as u8, e as u8]),
         }
     }
 }
@@ -86,7 +97,7 @@ enum Aut {
 }
 
 /// Where a pass is: the automaton's state.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Cursor(StateID);
 
 /// Phrases over some unit (a character, a reading key), compiled for a character-by-character pass.
@@ -95,11 +106,8 @@ pub struct Phrases {
     aut: Aut,
     width: Width,
     start: StateID,
-    /// Symbol of each character of the Basic Multilingual Plane, in 256-character pages:
-    /// `pages[c >> 8]` is the page's offset in `slots` (page 0 is all zeros, for pages no
-    /// phrase uses).
-    pages: Box<[u32; 256]>,
-    slots: Vec<u16>,
+    /// Symbol of each character of the Basic Multilingual Plane.
+    table: PagedTable<u16>,
     /// Symbol of each unit, for characters beyond the BMP.
     symbols: HashMap<u32, u16>,
     /// The unit a character stands for.
@@ -149,23 +157,14 @@ impl Phrases {
         }
         .map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
 
-        let mut pages = Box::new([0u32; 256]);
-        let mut slots = vec![0u16; 256];
-        let mut set = |c: u32, s: u16| {
-            let page = &mut pages[(c >> 8) as usize];
-            if *page == 0 {
-                *page = slots.len() as u32;
-                slots.resize(slots.len() + 256, 0);
-            }
-            slots[*page as usize + (c & 0xFF) as usize] = s;
-        };
-        for c in (0..0x1_0000u32).filter_map(char::from_u32) {
-            if let Some(&s) = symbols.get(&unit(c)) {
-                set(c as u32, s);
-            }
+        // From here on a symbol is kept encoded ([`Width::encode`]): the pass then does no
+        // arithmetic to find a symbol's bytes.
+        for s in symbols.values_mut() {
+            *s = width.encode(*s);
         }
+        let table = PagedTable::new(|c| symbols.get(&unit(c)).copied().unwrap_or(0));
         let lens = patterns.iter().map(|p| p.len() as u32).collect();
-        Ok(Some(Phrases { aut, width, start, pages, slots, symbols, unit, lens }))
+        Ok(Some(Phrases { aut, width, start, table, symbols, unit, lens }))
     }
 
     /// Phrases of characters.
@@ -179,14 +178,12 @@ impl Phrases {
         Cursor(self.start)
     }
 
-    /// The symbol of text character `c` (0 when no phrase uses its unit).
+    /// The symbol of text character `c` (0 when no phrase uses its unit), encoded for [`Step`].
     #[inline(always)]
     pub fn symbol(&self, c: char) -> u16 {
         let c = c as u32;
         if c < 0x1_0000 {
-            let page = self.pages[(c >> 8) as usize] as usize;
-            // `page` is a page's offset, so `page + 255` is within `slots`.
-            self.slots.get(page + (c & 0xFF) as usize).copied().unwrap_or(0)
+            self.table.get(c)
         } else {
             self.symbols.get(&(self.unit)(char::from_u32(c).unwrap_or_default())).copied().unwrap_or(0)
         }
@@ -196,11 +193,25 @@ impl Phrases {
     /// ([`Phrases::matches`]).
     #[inline(always)]
     pub fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+        struct Once<'c>(&'c mut Cursor, u16);
+        impl Visit for Once<'_> {
+            type Out = bool;
+            fn visit<S: Step>(self, s: S) -> bool {
+                s.step(self.0, self.1)
+            }
+        }
+        self.with_step(Once(cur, symbol))
+    }
+
+    /// Calls `v` with this automaton's [`Step`]: a pass over many characters is then
+    /// compiled once per kind of automaton, and its loop holds no dispatch.
+    #[inline(always)]
+    pub fn with_step<V: Visit>(&self, v: V) -> V::Out {
         match (&self.aut, self.width) {
-            (Aut::Dfa(a), Width::One) => step_one(a, cur, symbol),
-            (Aut::Dfa(a), Width::Two { trail }) => step_two(a, cur, symbol, trail),
-            (Aut::Nfa(a), Width::One) => step_one(a, cur, symbol),
-            (Aut::Nfa(a), Width::Two { trail }) => step_two(a, cur, symbol, trail),
+            (Aut::Dfa(a), Width::One) => v.visit(One(a)),
+            (Aut::Dfa(a), Width::Two { .. }) => v.visit(Two(a)),
+            (Aut::Nfa(a), Width::One) => v.visit(One(a)),
+            (Aut::Nfa(a), Width::Two { .. }) => v.visit(Two(a)),
         }
     }
 
@@ -221,18 +232,99 @@ impl Phrases {
     }
 }
 
-#[inline(always)]
-fn step_one<A: Automaton>(a: &A, cur: &mut Cursor, symbol: u16) -> bool {
-    cur.0 = a.next_state(Anchored::No, cur.0, symbol as u8);
-    a.is_special(cur.0) && a.is_match(cur.0)
+/// A value per character of the Basic Multilingual Plane, in 256-character pages:
+/// `pages[c >> 8]` is the page's offset in `slots`, and pages holding only the default value
+/// share page 0. Two loads per lookup, and a few KB for a pack's characters.
+#[derive(Debug)]
+pub struct PagedTable<T> {
+    pages: Box<[u32; 256]>,
+    slots: Vec<T>,
 }
 
+impl<T: Copy + Default + PartialEq> PagedTable<T> {
+    /// The table of `f` over the BMP.
+    pub fn new(f: impl Fn(char) -> T) -> PagedTable<T> {
+        let mut pages = Box::new([0u32; 256]);
+        let mut slots = vec![T::default(); 256];
+        for (c, ch) in (0..0x1_0000u32).filter_map(|c| Some((c, char::from_u32(c)?))) {
+            let v = f(ch);
+            if v == T::default() {
+                continue;
+            }
+            let page: &mut u32 = &mut pages[(c >> 8) as usize];
+            if *page == 0 {
+                *page = slots.len() as u32;
+                slots.resize(slots.len() + 256, T::default());
+            }
+            slots[*page as usize + (c & 0xFF) as usize] = v;
+        }
+        PagedTable { pages, slots }
+    }
+
+    /// The value of code point `c`, below U+10000.
+    #[inline(always)]
+    pub fn get(&self, c: u32) -> T {
+        let page = self.pages[(c >> 8) as usize & 0xFF] as usize;
+        // `page` is a page's offset, so `page + 255` is within `slots`.
+        self.slots.get(page + (c & 0xFF) as usize).copied().unwrap_or_default()
+    }
+}
+
+/// The code point starting at byte `i` of valid UTF-8 `b`, and its length: decoded inline
+/// for one and three bytes (ASCII and nearly all Chinese), by `str::chars` otherwise.
 #[inline(always)]
-fn step_two<A: Automaton>(a: &A, cur: &mut Cursor, symbol: u16, trail: u16) -> bool {
-    // No phrase ends on a lead byte, so only the state after the trail byte can match.
-    let s = a.next_state(Anchored::No, cur.0, 0x80 | (symbol / trail) as u8);
-    cur.0 = a.next_state(Anchored::No, s, (symbol % trail) as u8);
-    a.is_special(cur.0) && a.is_match(cur.0)
+pub fn decode(text: &str, i: usize) -> (u32, usize) {
+    match text.as_bytes()[i..] {
+        [x @ 0xE0..=0xEF, y, z, ..] => (((x as u32 & 0x0F) << 12) | ((y as u32 & 0x3F) << 6) | (z as u32 & 0x3F), 3),
+        [x @ 0..0x80, ..] => (x as u32, 1),
+        _ => text[i..].chars().next().map_or((0, 1), |c| (c as u32, c.len_utf8())),
+    }
+}
+
+/// One move of an automaton of a known kind ([`Phrases::with_step`]).
+pub trait Step {
+    /// Moves `cur` over one character's (encoded) symbol; true when phrases end there.
+    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool;
+}
+
+/// What runs with a [`Step`]: a generic method, which a closure cannot have.
+pub trait Visit {
+    type Out;
+    fn visit<S: Step>(self, s: S) -> Self::Out;
+}
+
+/// No automaton: never moves, never matches.
+pub struct NoStep;
+
+impl Step for NoStep {
+    #[inline(always)]
+    fn step(&self, _: &mut Cursor, _: u16) -> bool {
+        false
+    }
+}
+
+/// An automaton over one byte per symbol.
+struct One<'a, A>(&'a A);
+
+impl<A: Automaton> Step for One<'_, A> {
+    #[inline(always)]
+    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+        cur.0 = self.0.next_state(Anchored::No, cur.0, symbol as u8);
+        self.0.is_special(cur.0) && self.0.is_match(cur.0)
+    }
+}
+
+/// An automaton over two bytes per symbol.
+struct Two<'a, A>(&'a A);
+
+impl<A: Automaton> Step for Two<'_, A> {
+    #[inline(always)]
+    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+        // No phrase ends on a lead byte, so only the state after the trail byte can match.
+        let s = self.0.next_state(Anchored::No, cur.0, (symbol >> 8) as u8);
+        cur.0 = self.0.next_state(Anchored::No, s, symbol as u8);
+        self.0.is_special(cur.0) && self.0.is_match(cur.0)
+    }
 }
 
 #[cfg(test)]
@@ -258,7 +350,7 @@ mod tests {
                 Aut::Dfa(a) => a.memory_usage(),
                 Aut::Nfa(a) => a.memory_usage(),
             };
-            aut + self.slots.len() * 2 + self.lens.len() * 4
+            aut + self.table.slots.len() * 2 + self.lens.len() * 4
         }
     }
 

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::automaton::{BuildError, Phrases};
+use super::automaton::{BuildError, NoStep, PagedTable, Phrases, Step, Visit, decode};
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::{Rule, Slot};
 
@@ -77,6 +77,8 @@ pub struct Matcher {
     /// Per programme phrase: whether it runs on every utterance, having no pieces
     /// ([`fuzzy::pieces`]) to wait for.
     unfiltered: Vec<bool>,
+    /// Per BMP character, its symbol in `exact` (low 16 bits) and in `readings` (high 16).
+    symbols: PagedTable<u32>,
 }
 
 /// What a reading pattern stands for.
@@ -169,7 +171,18 @@ impl Matcher {
             }
         }
         let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
-        Ok(Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered })
+        let mut m = Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered, symbols: PagedTable::new(|_| 0) };
+        m.symbols = PagedTable::new(|c| m.symbols_beyond_bmp(c as u32));
+        Ok(m)
+    }
+
+    /// The symbols of code point `c` in both automata, as in [`Matcher::symbols`]; looked up
+    /// without the table (which holds the BMP only).
+    fn symbols_beyond_bmp(&self, c: u32) -> u32 {
+        let c = char::from_u32(c).unwrap_or_default();
+        let e = self.exact.as_ref().map_or(0, |e| e.symbol(c));
+        let r = self.readings.as_ref().map_or(0, |r| r.symbol(c));
+        e as u32 | (r as u32) << 16
     }
 
     /// Appends to `out` every occurrence in `text` (normalised) for the rules marked in `eligible`
@@ -180,41 +193,10 @@ impl Matcher {
             s.ends.clear();
             s.pieces.clear();
             let readings = self.readings.as_ref().filter(|_| fuzzy_on);
-            match (self.exact.as_ref(), readings) {
-                (Some(e), None) => {
-                    let mut cur = e.start();
-                    for (i, c) in text.chars().enumerate() {
-                        if e.step(&mut cur, e.symbol(c)) {
-                            self.exact_hits(e, cur, i + 1, eligible, out);
-                        }
-                    }
-                }
-                (exact, Some(r)) => {
-                    let mut cur = exact.map(|e| e.start());
-                    let mut rcur = r.start();
-                    for (i, c) in text.chars().enumerate() {
-                        if let (Some(e), Some(cur)) = (exact, cur.as_mut())
-                            && e.step(cur, e.symbol(c))
-                        {
-                            self.exact_hits(e, *cur, i + 1, eligible, out);
-                        }
-                        if r.step(&mut rcur, r.symbol(c)) {
-                            for (p, _) in r.matches(rcur) {
-                                for &u in &self.reading_uses[p] {
-                                    match u {
-                                        ReadingUse::Window(fi, pi) => {
-                                            if eligible[self.fuzzy[fi as usize].rule] {
-                                                s.ends.push((fi, pi, i + 1));
-                                            }
-                                        }
-                                        ReadingUse::Piece(d) => s.pieces.push(d),
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                (None, None) => {}
+            let pass = Pass { m: self, text, eligible, s: &mut *s, out: &mut *out, readings };
+            match &self.exact {
+                Some(e) => e.with_step(pass),
+                None => pass.visit(NoStep),
             }
             if fuzzy_on {
                 self.find_fuzzy(text, eligible, s, out);
@@ -297,6 +279,79 @@ impl Matcher {
                     mode: MatchMode::Fuzzy,
                     similarity: h.similarity,
                 });
+            }
+        }
+    }
+}
+
+/// One pass of [`Matcher::find`] over a text, before it knows the kinds of its automata.
+struct Pass<'a> {
+    m: &'a Matcher,
+    text: &'a str,
+    eligible: &'a [bool],
+    s: &'a mut FuzzyScratch,
+    out: &'a mut Vec<Occurrence>,
+    /// The reading automaton, when a fuzzy rule looks at the text.
+    readings: Option<&'a Phrases>,
+}
+
+impl Visit for Pass<'_> {
+    type Out = ();
+    fn visit<E: Step>(self, exact: E) {
+        match self.readings {
+            Some(r) => r.with_step(WithExact { pass: self, exact }),
+            None => self.run(exact, NoStep),
+        }
+    }
+}
+
+/// A [`Pass`] that knows its exact automaton's kind, waiting for the reading automaton's.
+struct WithExact<'a, E> {
+    pass: Pass<'a>,
+    exact: E,
+}
+
+impl<E: Step> Visit for WithExact<'_, E> {
+    type Out = ();
+    fn visit<R: Step>(self, readings: R) {
+        self.pass.run(self.exact, readings)
+    }
+}
+
+impl Pass<'_> {
+    /// Steps both automata over the text, character by character: each character decoded
+    /// once, one lookup for both its symbols.
+    #[inline(always)]
+    fn run<E: Step, R: Step>(self, exact: E, readings: R) {
+        let Pass { m, text, eligible, s, out, .. } = self;
+        let mut ecur = m.exact.as_ref().map(|e| e.start()).unwrap_or_default();
+        let mut rcur = self.readings.map(|r| r.start()).unwrap_or_default();
+        let (mut i, mut end) = (0, 0);
+        while i < text.len() {
+            let (c, w) = decode(text, i);
+            i += w;
+            end += 1;
+            let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_beyond_bmp(c) };
+            if exact.step(&mut ecur, symbols as u16)
+                && let Some(e) = &m.exact
+            {
+                m.exact_hits(e, ecur, end, eligible, out);
+            }
+            if readings.step(&mut rcur, (symbols >> 16) as u16)
+                && let Some(r) = self.readings
+            {
+                for (p, _) in r.matches(rcur) {
+                    for &u in &m.reading_uses[p] {
+                        match u {
+                            ReadingUse::Window(fi, pi) => {
+                                if eligible[m.fuzzy[fi as usize].rule] {
+                                    s.ends.push((fi, pi, end));
+                                }
+                            }
+                            ReadingUse::Piece(d) => s.pieces.push(d),
+                        }
+                    }
+                }
             }
         }
     }

@@ -130,73 +130,145 @@ fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String>
 /// Most characters normalise to themselves (ideographs, lower-case letters, digits): they are
 /// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]) and, without
 /// the map, copied in runs. The others (punctuation, numerals, full width, upper case,
-/// characters to simplify) go through the character logic one at a time.
+/// characters to simplify) go through [`special`] one at a time.
 fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> bool {
+    if !map {
+        return normalize_plain(src, watch, out);
+    }
     let kept = kept_table(watch);
     let b = src.as_bytes();
-    let mut numerals: Vec<(char, usize, usize)> = Vec::new();
-    // Without the map, the run of kept characters since `run` is copied in one go.
-    let mut run = 0;
     let mut i = 0;
     while i < b.len() {
-        let x = b[i];
-        let (c, w) = if x < 0x80 {
-            (x as usize, 1)
-        } else if x >> 4 == 0xE {
-            // Three bytes (valid UTF-8, so both continuation bytes are there): the BMP.
-            (((x & 0x0F) as usize) << 12 | ((b[i + 1] & 0x3F) as usize) << 6 | (b[i + 2] & 0x3F) as usize, 3)
-        } else {
-            (usize::MAX, 0)
-        };
-        if w != 0 && kept[c / 64] & (1 << (c % 64)) != 0 {
-            if map {
-                out.push_source(&src[i..i + w], i, map);
-            } else {
-                out.chars += 1;
-            }
+        let w = kept_width(kept, &b[i..]);
+        if w != 0 {
+            out.push_source(&src[i..i + w], i, map);
             i += w;
             continue;
         }
-        if !map {
-            out.text.push_str(&src[run..i]);
+        match special(src, i, map, watch, out) {
+            Some(next) => i = next,
+            None => return false,
         }
-        let at = i;
-        let c = src[at..].chars().next().unwrap_or_default();
-        if watch && is_traditional(c) {
-            return false;
-        }
-        let end = at + c.len_utf8();
-        i = end;
-        let c = fold(c);
-        if numeral_digit(c).is_some() || c == '十' {
-            // A run of Chinese numerals: collect it, then write its digits.
-            numerals.clear();
-            numerals.push((c, at, end));
-            while let Some(c2) = src[i..].chars().next() {
-                let c2f = fold(c2);
-                if numeral_digit(c2f).is_some() || c2f == '十' {
-                    if watch && is_traditional(c2) {
-                        return false;
-                    }
-                    numerals.push((c2f, i, i + c2.len_utf8()));
-                    i += c2.len_utf8();
-                } else {
-                    break;
-                }
+    }
+    out.char_bytes.push(out.text.len() as u32);
+    true
+}
+
+/// [`normalize_src`] without the map: the scan's hot path. Kept characters are only counted
+/// in the loop and copied a run at a time.
+fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
+    let (kept, dropped) = (kept_table(watch), dropped_table());
+    let b = src.as_bytes();
+    let (mut i, mut run, mut chars) = (0, 0, 0);
+    while i < b.len() {
+        // Runs of three-byte characters kept as they are: nearly all of Chinese text.
+        // Common punctuation (，。？) is dropped here too, without the character logic.
+        while let [x @ 0xE0..=0xEF, y, z, ..] = b[i..] {
+            let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
+            let bit = z & 0x3F;
+            if kept[word] >> bit & 1 != 0 {
+                chars += 1;
+            } else if dropped[word] >> bit & 1 != 0 {
+                out.text.push_str(&src[run..i]);
+                run = i + 3;
+            } else {
+                break;
             }
-            write_numerals(&numerals, out, map);
-        } else if !(c.is_whitespace() || is_punctuation(c)) {
+            i += 3;
+        }
+        if i == b.len() {
+            break;
+        }
+        let w = kept_width(kept, &b[i..]);
+        if w != 0 {
+            i += w;
+            chars += 1;
+            continue;
+        }
+        out.text.push_str(&src[run..i]);
+        match special(src, i, false, watch, out) {
+            Some(next) => (i, run) = (next, next),
+            None => return false,
+        }
+    }
+    out.text.push_str(&src[run..]);
+    out.chars += chars;
+    true
+}
+
+/// The UTF-8 length of the character `b` starts with when it normalises to itself (one or
+/// three bytes: ASCII or the rest of the BMP below U+10000 that UTF-8 writes in three); 0 when
+/// it does not, or is another length. `b` is valid UTF-8, non-empty.
+#[inline(always)]
+fn kept_width(kept: &Bits, b: &[u8]) -> usize {
+    match *b {
+        // Code point `(x & 0xF) << 12 | (y & 0x3F) << 6 | z & 0x3F`: its word in the table is
+        // the top ten bits, its bit the low six.
+        [x @ 0xE0..=0xEF, y, z, ..] => {
+            let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
+            if kept[word] >> (z & 0x3F) & 1 != 0 { 3 } else { 0 }
+        }
+        [x @ 0..0x80, ..] => (kept[x as usize >> 6] >> (x & 0x3F) & 1) as usize,
+        _ => 0,
+    }
+}
+
+/// Normalises the character at byte `at` of `src`, one that does not normalise to itself
+/// alone, with the numerals after it when it is one: folds it, drops it (punctuation, white
+/// space) or writes a numeral run as digits, each digit as itself and 十 by position
+/// (十五 → 15, 二十 → 20, 二十五 → 25, 十 → 10). Returns where the next character starts;
+/// `None` when `watch` and a character to simplify is met.
+fn special(src: &str, at: usize, map: bool, watch: bool, out: &mut Normalized) -> Option<usize> {
+    let raw = src[at..].chars().next()?;
+    if watch && is_traditional(raw) {
+        return None;
+    }
+    let mut end = at + raw.len_utf8();
+    let c = fold(raw);
+    if !is_numeral(c) {
+        if !(c.is_whitespace() || is_punctuation(c)) {
             out.push(c, at, end, map);
         }
-        run = i;
+        return Some(end);
     }
-    if !map {
-        out.text.push_str(&src[run..]);
+    let (mut c, mut from) = (c, at);
+    // Whether the numeral before in the run was a digit.
+    let mut after_digit = false;
+    loop {
+        let next = src[end..].chars().next();
+        let folded = next.map(fold);
+        match numeral_digit(c) {
+            Some(d) => out.push((b'0' + d) as char, from, end, map),
+            None => {
+                let before_digit = folded.and_then(numeral_digit).is_some();
+                match (after_digit, before_digit) {
+                    (true, true) => {}
+                    (true, false) => out.push('0', from, end, map),
+                    (false, true) => out.push('1', from, end, map),
+                    (false, false) => {
+                        out.push('1', from, end, map);
+                        out.push('0', from, end, map);
+                    }
+                }
+            }
+        }
+        after_digit = numeral_digit(c).is_some();
+        let (Some(n), Some(nf)) = (next, folded) else { break };
+        if !is_numeral(nf) {
+            break;
+        }
+        if watch && is_traditional(n) {
+            return None;
+        }
+        (c, from) = (nf, end);
+        end += n.len_utf8();
     }
-    if map {
-        out.char_bytes.push(out.text.len() as u32);
-    }
-    true
+    Some(end)
+}
+
+/// A Chinese numeral: a digit, or 十.
+fn is_numeral(c: char) -> bool {
+    numeral_digit(c).is_some() || c == '十'
 }
 
 impl Normalized {
@@ -279,46 +351,48 @@ fn numeral_digit(c: char) -> Option<u8> {
     })
 }
 
-/// Writes a run of numerals as digits: each digit as itself, 十 by position (十五 → 15,
-/// 二十 → 20, 二十五 → 25, 十 → 10).
-fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized, map: bool) {
-    for (i, &(c, from, to)) in run.iter().enumerate() {
-        if let Some(d) = numeral_digit(c) {
-            out.push((b'0' + d) as char, from, to, map);
-            continue;
-        }
-        let before = i > 0 && numeral_digit(run[i - 1].0).is_some();
-        let after = run.get(i + 1).is_some_and(|n| numeral_digit(n.0).is_some());
-        match (before, after) {
-            (true, true) => {}
-            (true, false) => out.push('0', from, to, map),
-            (false, true) => out.push('1', from, to, map),
-            (false, false) => {
-                out.push('1', from, to, map);
-                out.push('0', from, to, map);
-            }
-        }
-    }
-}
-
 /// Characters below this are looked up in [`kept_table`].
 const KEPT_LEN: usize = 0x1_0000;
 
 /// Whether `c` normalises to itself, alone: not folded, not a numeral, not white space or
 /// punctuation (traditional characters are not considered here).
 fn kept_as_is(c: char) -> bool {
-    fold(c) == c && numeral_digit(c).is_none() && c != '十' && !c.is_whitespace() && !is_punctuation(c)
+    fold(c) == c && !is_numeral(c) && !c.is_whitespace() && !is_punctuation(c)
 }
 
+/// One bit per BMP character.
+type Bits = [u64; KEPT_LEN / 64];
+
 /// Bit per BMP character that [`normalize_src`] copies as it is: [`kept_as_is`], and when
-/// `watch`, not a character to simplify. Computed once (with the table of those).
-fn kept_table(watch: bool) -> &'static [u64] {
-    static TABLES: OnceLock<[Vec<u64>; 2]> = OnceLock::new();
-    let tables = TABLES.get_or_init(|| {
-        let mut plain = vec![0u64; KEPT_LEN / 64];
-        let mut simple = vec![0u64; KEPT_LEN / 64];
+/// `watch`, not a character to simplify.
+fn kept_table(watch: bool) -> &'static Bits {
+    &tables().kept[watch as usize]
+}
+
+/// Bit per BMP character that normalises to nothing alone: white space and punctuation
+/// (none of which OpenCC changes).
+fn dropped_table() -> &'static Bits {
+    &tables().dropped
+}
+
+struct Tables {
+    kept: [Box<Bits>; 2],
+    dropped: Box<Bits>,
+}
+
+/// Computed once (with the table of characters to simplify).
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut plain = Box::new([0u64; KEPT_LEN / 64]);
+        let mut simple = Box::new([0u64; KEPT_LEN / 64]);
+        let mut dropped = Box::new([0u64; KEPT_LEN / 64]);
         for u in 0..KEPT_LEN {
             let Some(c) = char::from_u32(u as u32) else { continue };
+            let f = fold(c);
+            if !is_traditional(c) && !is_numeral(f) && (f.is_whitespace() || is_punctuation(f)) {
+                dropped[u / 64] |= 1 << (u % 64);
+            }
             if !kept_as_is(c) {
                 continue;
             }
@@ -327,9 +401,8 @@ fn kept_table(watch: bool) -> &'static [u64] {
                 simple[u / 64] |= 1 << (u % 64);
             }
         }
-        [plain, simple]
-    });
-    &tables[watch as usize]
+        Tables { kept: [plain, simple], dropped }
+    })
 }
 
 /// Whether OpenCC would change any character of `s`.
@@ -471,6 +544,28 @@ mod tests {
             for watch in [true, false] {
                 assert_eq!(src_once(&s, true, watch), reference(&s, true, watch), "{c:?}");
                 assert_eq!(src_once(&s, false, watch), reference(&s, false, watch), "{c:?}");
+            }
+        }
+    }
+
+/// Writes a run of numerals as digits: each digit as itself, 十 by position (十五 → 15,
+    /// 二十 → 20, 二十五 → 25, 十 → 10).
+    fn write_numerals(run: &[(char, usize, usize)], out: &mut Normalized, map: bool) {
+        for (i, &(c, from, to)) in run.iter().enumerate() {
+            if let Some(d) = numeral_digit(c) {
+                out.push((b'0' + d) as char, from, to, map);
+                continue;
+            }
+            let before = i > 0 && numeral_digit(run[i - 1].0).is_some();
+            let after = run.get(i + 1).is_some_and(|n| numeral_digit(n.0).is_some());
+            match (before, after) {
+                (true, true) => {}
+                (true, false) => out.push('0', from, to, map),
+                (false, true) => out.push('1', from, to, map),
+                (false, false) => {
+                    out.push('1', from, to, map);
+                    out.push('0', from, to, map);
+                }
             }
         }
     }

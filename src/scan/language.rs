@@ -9,9 +9,8 @@
 
 /// Characters written only in Cantonese. One is enough: none occurs in Mandarin text.
 fn cantonese(c: char) -> bool {
-    // All lie in U+4F62..=U+569F; the range test spares the comparisons for nearly every
-    // other character (this runs on every agent utterance).
-    (0x4F62..=0x569F).contains(&(c as u32)) && matches!(c, '嘅' | '咗' | '喺' | '佢' | '冇' | '啲' | '嘢' | '哋' | '嚟')
+    // All lie in U+4F62..=U+569F (see `text_language`).
+    matches!(c, '嘅' | '咗' | '喺' | '佢' | '冇' | '啲' | '嘢' | '哋' | '嚟')
 }
 
 /// Least Latin letters for an utterance to count as Latin-script speech; shorter ones are
@@ -23,7 +22,16 @@ const MIN_LATIN_LETTERS: usize = 8;
 /// Latin-script language; Whisper's code for the commonest).
 /// `text` is normalised, `chars` long.
 pub(super) fn text_language(text: &str, chars: usize) -> Option<&'static str> {
-    if text.chars().any(cantonese) {
+    // This runs on every agent utterance, so the bytes are looked at, not the characters:
+    // U+4F62..=U+569F is written E4 BD..BF or E5 80..9A, and only those are decoded. A lead
+    // byte is never a continuation byte, so every window starting E4 or E5 is a character.
+    let yue = text.as_bytes().windows(3).any(|w| match *w {
+        [0xE4, 0xBD..=0xBF, _] | [0xE5, 0x80..=0x9A, _] => {
+            std::str::from_utf8(w).ok().and_then(|s| s.chars().next()).is_some_and(cantonese)
+        }
+        _ => false,
+    });
+    if yue {
         return Some("yue");
     }
     let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
@@ -49,5 +57,11 @@ mod tests {
         // A product name inside Mandarin is not English speech.
         assert_eq!(text_language_of("请打开app里的wifi设置"), None);
         assert_eq!(text_language_of(""), None);
+        // Each particle alone, among characters on either side of its byte range.
+        for c in ['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'] {
+            assert!((0x4F62..=0x569F).contains(&(c as u32)), "{c}");
+            assert_eq!(text_language_of(&format!("一{c}龥")), Some("yue"), "{c}");
+        }
+        assert_eq!(text_language_of("佡嚠伀"), None);
     }
 }

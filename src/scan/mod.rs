@@ -385,7 +385,8 @@ impl Scanner {
     fn situational(&self, call: &Call, rule: &Rule, reach: Reach, occ: &[Occ], out: &mut Vec<Finding>) {
         let t = call.t;
         let responses = lexical::responses(rule, reach, &t.segments, occ);
-        let within = match reach {
+        // Written only into findings, so made only for them.
+        let within = || match reach {
             Reach::Utterances(n) => format!("{n} {} utterance(s)", rule.role.name()),
             Reach::Ms(ms) => format!("{:.1} s", ms as f64 / 1000.0),
         };
@@ -396,19 +397,20 @@ impl Scanner {
             let mut hits = Vec::new();
             lexical::hits(rule, &in_scope, &mut hits);
             let trigger_seg = &t.segments[r.trigger.utterance];
-            let said = call.norm_slice(r.trigger.utterance, r.trigger.start..r.trigger.end).to_owned();
             match rule.kind {
                 Kind::Required => {
                     // No answer at all (the call ended) is not judged: there was no chance to.
                     if hits.len() >= rule.min_count as usize || r.utterances.is_empty() {
                         continue;
                     }
+                    let said = call.norm_slice(r.trigger.utterance, r.trigger.start..r.trigger.end);
                     let (first, last) = (r.utterances[0], r.utterances[r.utterances.len() - 1]);
                     let (start, end) = (t.segments[first].start_ms, t.segments[last].end_ms.max(t.segments[first].start_ms));
                     let detail = format!(
-                        "after the {} said 「{said}」 at {:.1} s, no listed phrase within {within}",
+                        "after the {} said 「{said}」 at {:.1} s, no listed phrase within {}",
                         trigger_seg.role,
-                        trigger_seg.start_ms as f64 / 1000.0
+                        trigger_seg.start_ms as f64 / 1000.0,
+                        within()
                     );
                     let id = finding_id(&t.call_id, &rule.id, self.pack.version(), trigger_seg.start_ms, r.trigger.utterance + 1, r.trigger.start);
                     let mut f = self.finding_with_id(id, t, rule, start, end, None, detail);
@@ -435,7 +437,7 @@ impl Scanner {
                 if let Some(tr) = h.trigger {
                     let seg = &t.segments[tr.utterance];
                     let said = call.norm_slice(tr.utterance, tr.start..tr.end);
-                    f.detail = format!("{}, within {within} after the {} said 「{said}」", f.detail, seg.role);
+                    f.detail = format!("{}, within {} after the {} said 「{said}」", f.detail, within(), seg.role);
                     f.trigger = Some(quote(&t.segments, tr.utterance));
                 }
                 out.push(f);
