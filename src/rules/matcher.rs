@@ -189,6 +189,7 @@ impl Matcher {
     /// (indexed like the rules given to [`Matcher::new`]).
     pub fn find(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>) {
         let fuzzy_on = self.fuzzy.iter().any(|f| eligible[f.rule]);
+        let base = out.len();
         FUZZY_SCRATCH.with_borrow_mut(|s| {
             s.ends.clear();
             s.pieces.clear();
@@ -199,7 +200,7 @@ impl Matcher {
                 None => pass.visit(NoStep),
             }
             if fuzzy_on {
-                self.find_fuzzy(text, eligible, s, out);
+                self.find_fuzzy(text, eligible, s, out, base);
             }
         });
     }
@@ -227,7 +228,12 @@ impl Matcher {
     /// (`s.ends`). Substitution-only phrases are priced on those windows, the others by the
     /// dynamic programme; occurrences are reported rule by rule, phrase by phrase, as the
     /// programme alone would report them.
-    fn find_fuzzy(&self, text: &str, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>) {
+    ///
+    /// `out[base..]` holds the exact occurrences in `text`. A substitution-only phrase whose
+    /// every reading-equal window is one of its exact occurrences has no fuzzy hit (an exact
+    /// window costs 0, and the run holding it yields nothing), so it is passed over without
+    /// reading the text: the common case of a fuzzy phrase said as written.
+    fn find_fuzzy(&self, text: &str, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>, base: usize) {
         s.ends.sort_unstable();
         s.syllables.clear();
         // A programme phrase runs where its rule looks and one of its pieces occurs.
@@ -236,7 +242,8 @@ impl Matcher {
         if s.ends.is_empty() && !programme {
             return;
         }
-        fuzzy::syllables_into(text, &mut s.syllables);
+        // The syllables are read once, when first needed.
+        let mut read = false;
         // Both sources, merged in (rule, phrase) order.
         let mut readings: Option<ReadingSet> = None;
         let (mut e, mut d) = (0, 0);
@@ -262,9 +269,23 @@ impl Matcher {
                     s.ends_one.push(s.ends[e].2);
                     e += 1;
                 }
-                fuzzy::substitution_hits(&phrase.syllables, &s.syllables, f.min_similarity, &s.ends_one, &mut s.hits);
+                let len = phrase.syllables.len();
+                let exact = |end: &usize| {
+                    out[base..].iter().any(|o| {
+                        o.mode == MatchMode::Exact && o.rule == f.rule && o.slot == phrase.slot && o.end == *end && o.start + len == *end
+                    })
+                };
+                if !s.ends_one.iter().all(exact) {
+                    if !std::mem::replace(&mut read, true) {
+                        fuzzy::syllables_into(text, &mut s.syllables);
+                    }
+                    fuzzy::substitution_hits(&phrase.syllables, &s.syllables, f.min_similarity, &s.ends_one, &mut s.hits);
+                }
             } else {
                 d += 1;
+                if !std::mem::replace(&mut read, true) {
+                    fuzzy::syllables_into(text, &mut s.syllables);
+                }
                 let readings = readings.get_or_insert_with(|| ReadingSet::of(&s.syllables));
                 if readings.may_match(&phrase.syllables, f.min_similarity) {
                     s.hits.extend(fuzzy::find(&phrase.syllables, &s.syllables, f.min_similarity));

@@ -507,8 +507,10 @@ impl Scanner {
         }
         // The scan kept only the normalised text; the map back to the words is made here,
         // for the few utterances with findings. Parts are joined by `…`.
-        let (mut words, mut norm) = (String::new(), String::new());
-        let mut detail = String::from("said ");
+        // Sized for a phrase in one piece, so that they are not grown step by step.
+        let (mut words, mut norm) = (String::with_capacity(32), String::with_capacity(32));
+        let mut detail = String::with_capacity(80);
+        detail.push_str("said ");
         let mut n = HIT_MAP.take();
         for (k, p) in h.parts().enumerate() {
             let text = &segs[p.utterance].text;
