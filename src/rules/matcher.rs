@@ -440,6 +440,24 @@ mod tests {
         assert_eq!(find(&m, "好的在见", &[true, true]), vec![(0, Slot::Any, 2, 4, MatchMode::Fuzzy)]);
     }
 
+    /// A phrase said as written is passed over by the fuzzy pass; said as written and
+    /// misheard in one utterance, the misheard one is still a fuzzy hit.
+    #[test]
+    fn exact_windows_skip_the_fuzzy_pass_but_not_the_other_windows() {
+        let rules = [rule(&["再见"], &[], true)];
+        let m = Matcher::new(&rules).unwrap();
+        assert_eq!(find(&m, "好的再见", &[true]), vec![(0, Slot::Any, 2, 4, MatchMode::Exact)]);
+        assert_eq!(
+            find(&m, "再见，在见", &[true]),
+            vec![(0, Slot::Any, 0, 2, MatchMode::Exact), (0, Slot::Any, 2, 4, MatchMode::Fuzzy)]
+        );
+        // Text appended after an earlier call's occurrences: only this text's exact ones count.
+        let mut out = Vec::new();
+        m.find(normalize("再见").as_str(), &[true], &mut out);
+        m.find(normalize("在见").as_str(), &[true], &mut out);
+        assert_eq!(out.iter().map(|o| o.mode).collect::<Vec<_>>(), vec![MatchMode::Exact, MatchMode::Fuzzy]);
+    }
+
     #[test]
     fn a_pack_without_phrases_matches_nothing() {
         let m = Matcher::new(&[]).unwrap();
