@@ -85,15 +85,15 @@ impl Scanner {
                 }
             }
             Metric::Overtalk { min_overlap_ms } => {
+                let sides = [Role::Agent, Role::Customer].map(|r| InProgress::new(segs, spans, r));
                 for (i, a) in segs.iter().enumerate() {
                     if a.role == Role::Mixed || !rule.role.matches(a.role) {
                         continue;
                     }
                     let (a_start, a_end) = spans[i];
                     // The other side's segment in progress when this one starts, if any.
-                    let other = segs.iter().enumerate().find(|&(ci, c)| {
-                        c.role != a.role && c.role != Role::Mixed && spans[ci].0 < a_start && spans[ci].1 > a_start
-                    });
+                    let other_side = if a.role == Role::Agent { &sides[1] } else { &sides[0] };
+                    let other = other_side.at(spans, a_start).map(|ci| (ci, &segs[ci]));
                     if let Some((ci, c)) = other {
                         let overlap = a_end.min(spans[ci].1).saturating_sub(a_start);
                         if overlap > *min_overlap_ms {
@@ -162,6 +162,89 @@ impl Scanner {
             f.more_utterances = run[1..].iter().map(|&(i, _)| quote(segs, i)).collect();
             f.value = Some((end - start) as f64);
             out.push(f);
+        }
+    }
+}
+
+/// One role's segments, for finding the first (in transcript order) whose speech is in
+/// progress at a given time. Overtalk asks this for every segment of the other role: a scan
+/// of all segments each time made the metric quadratic in the call's length.
+struct InProgress {
+    /// The role's segments, in transcript order.
+    idx: Vec<usize>,
+    /// Whether their speech starts in that order too (as transcripts have it); then the
+    /// segments started before a time are a prefix of `idx`, found by binary search.
+    sorted: bool,
+    /// The latest end of speech among `idx[..=k]`.
+    max_end: Vec<u64>,
+}
+
+impl InProgress {
+    fn new(segs: &[crate::transcript::Segment], spans: &[(u64, u64)], role: Role) -> InProgress {
+        let idx: Vec<usize> = (0..segs.len()).filter(|&i| segs[i].role == role).collect();
+        let sorted = idx.windows(2).all(|w| spans[w[0]].0 <= spans[w[1]].0);
+        let max_end = idx
+            .iter()
+            .scan(0u64, |m, &i| {
+                *m = (*m).max(spans[i].1);
+                Some(*m)
+            })
+            .collect();
+        InProgress { idx, sorted, max_end }
+    }
+
+    /// The first segment started before `t` and ending after it.
+    fn at(&self, spans: &[(u64, u64)], t: u64) -> Option<usize> {
+        if !self.sorted {
+            return self.idx.iter().copied().find(|&i| spans[i].0 < t && spans[i].1 > t);
+        }
+        let started = self.idx.partition_point(|&i| spans[i].0 < t);
+        // The first segment ending after `t` is where the running latest end first passes it.
+        let k = self.max_end[..started].partition_point(|&m| m <= t);
+        self.idx.get(k).filter(|_| k < started).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::Segment;
+
+    /// The search agrees with a scan of every segment, on ordered and on shuffled timelines.
+    #[test]
+    fn in_progress_agrees_with_a_scan() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..200 {
+            let n = (next() % 30) as usize;
+            let mut starts: Vec<u64> = (0..n).map(|_| next() % 20_000).collect();
+            if round % 2 == 0 {
+                starts.sort();
+            }
+            let spans: Vec<(u64, u64)> = starts.iter().map(|&s| (s, s + next() % 6_000)).collect();
+            let segs: Vec<Segment> = (0..n)
+                .map(|i| Segment {
+                    role: [Role::Agent, Role::Customer, Role::Mixed][(next() % 3) as usize],
+                    start_ms: spans[i].0,
+                    end_ms: spans[i].1,
+                    raw_text: String::new(),
+                    text: String::new(),
+                    avg_token_prob: 0.9,
+                    no_speech_prob: 0.0,
+                })
+                .collect();
+            for role in [Role::Agent, Role::Customer] {
+                let side = InProgress::new(&segs, &spans, role);
+                for t in (0..27_000).step_by(250) {
+                    let scan = (0..n).find(|&i| segs[i].role == role && spans[i].0 < t && spans[i].1 > t);
+                    assert_eq!(side.at(&spans, t), scan, "round {round}, t {t}");
+                }
+            }
         }
     }
 }
