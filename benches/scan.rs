@@ -5,7 +5,8 @@
 //! the matching pass alone (normalise, then every phrase of every rule, fuzzy ones
 //! included, through the pack's automata), which does what the naive loop does: the whole
 //! scan also applies the operators, measures the timeline and builds findings with their
-//! evidence.
+//! evidence. `CALLQA_BENCH_PASSES` runs the scan only, for counting instructions
+//! ([`count_passes`]).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -185,11 +186,31 @@ fn mbps(bytes: usize, mut f: impl FnMut() -> usize) -> f64 {
     bytes as f64 / best / 1e6
 }
 
+/// `CALLQA_BENCH_PASSES=n`: only `n` whole scans of the corpus with one pack
+/// (`CALLQA_BENCH_PACK=default` or `2000`, default `default`), nothing timed. Run under
+/// `valgrind --tool=cachegrind` with two values of `n`, the difference in instructions over
+/// the difference in passes, per corpus byte, is the scan's cost in instructions per byte:
+/// steady where a shared machine's timings are not (README, "Tests and benchmarks").
+fn count_passes(packs: [(&str, Pack); 2], calls: &[Transcript], bytes: usize, passes: usize) {
+    let want = std::env::var("CALLQA_BENCH_PACK").unwrap_or_else(|_| "default".into());
+    let Some((label, pack)) = packs.into_iter().find(|(l, _)| l.starts_with(want.as_str())) else {
+        eprintln!("CALLQA_BENCH_PACK: expected `default` or `2000`, got `{want}`");
+        std::process::exit(2);
+    };
+    let scanner = Scanner::new(pack).unwrap();
+    scan_all(&scanner, &calls[..1]);
+    let findings: usize = (0..passes).map(|_| scan_all(&scanner, black_box(calls))).sum();
+    println!("{label}: {passes} pass(es) over {bytes} bytes, {findings} findings");
+}
+
 fn main() {
     let default_pack = callqa::rules::load_pack(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/zh-cn"))
         .unwrap_or_else(|p| panic!("{p:?}"));
     let (calls, bytes) = corpus(200);
     let packs = [("default pack", default_pack), ("2000-phrase pack", big_pack())];
+    if let Some(passes) = std::env::var("CALLQA_BENCH_PASSES").ok().and_then(|v| v.parse::<usize>().ok()) {
+        return count_passes(packs, &calls, bytes, passes);
+    }
     let mut c = Criterion::default().configure_from_args();
     let mut summary = Vec::new();
     for (label, pack) in packs {
