@@ -172,13 +172,13 @@ impl Matcher {
         }
         let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
         let mut m = Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered, symbols: PagedTable::new(|_| 0) };
-        m.symbols = PagedTable::new(|c| m.symbols_beyond_bmp(c as u32));
+        m.symbols = PagedTable::new(|c| m.symbols_of(c as u32));
         Ok(m)
     }
 
-    /// The symbols of code point `c` in both automata, as in [`Matcher::symbols`]; looked up
-    /// without the table (which holds the BMP only).
-    fn symbols_beyond_bmp(&self, c: u32) -> u32 {
+    /// The symbols of code point `c` in both automata, asked of each: to fill
+    /// [`Matcher::symbols`], and for characters beyond the BMP, which that table leaves out.
+    fn symbols_of(&self, c: u32) -> u32 {
         let c = char::from_u32(c).unwrap_or_default();
         let e = self.exact.as_ref().map_or(0, |e| e.symbol(c));
         let r = self.readings.as_ref().map_or(0, |r| r.symbol(c));
@@ -352,7 +352,7 @@ impl Pass<'_> {
             let (c, w) = decode(text, i);
             i += w;
             end += 1;
-            let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_beyond_bmp(c) };
+            let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
             if exact.step(&mut ecur, symbols as u16)
                 && let Some(e) = &m.exact
             {
@@ -456,6 +456,17 @@ mod tests {
         m.find(normalize("再见").as_str(), &[true], &mut out);
         m.find(normalize("在见").as_str(), &[true], &mut out);
         assert_eq!(out.iter().map(|o| o.mode).collect::<Vec<_>>(), vec![MatchMode::Exact, MatchMode::Fuzzy]);
+    }
+
+    /// Characters beyond the BMP (four UTF-8 bytes) and ASCII go through the same pass.
+    #[test]
+    fn characters_of_every_utf8_length() {
+        let rules = [rule(&["𠀀好", "ok"], &[], false)];
+        let m = Matcher::new(&rules).unwrap();
+        assert_eq!(
+            find(&m, "é啊𠀀好ok", &[true]),
+            vec![(0, Slot::Any, 2, 4, MatchMode::Exact), (0, Slot::Any, 4, 6, MatchMode::Exact)]
+        );
     }
 
     #[test]
