@@ -77,7 +77,7 @@ impl Width {
     fn encode(self, symbol: u16) -> u16 {
         match self {
             Width::One => symbol,
-            Width::Two { trail } => (0x80 | symbol / trail) << 8 | symbol % trail,
+            Width::Two { trail } => ((0x80 | (symbol / trail)) << 8) | (symbol % trail),
         }
     }
 
