@@ -106,9 +106,8 @@ pub struct Phrases {
     aut: Aut,
     width: Width,
     start: StateID,
-    /// Symbol of each character of the Basic Multilingual Plane.
-    table: PagedTable<u16>,
-    /// Symbol of each unit, for characters beyond the BMP.
+    /// Symbol of each unit. A pass looks characters up in a table made from these
+    /// ([`PagedTable`], built by the caller for all its automata at once).
     symbols: HashMap<u32, u16>,
     /// The unit a character stands for.
     unit: fn(char) -> u32,
@@ -162,9 +161,8 @@ impl Phrases {
         for s in symbols.values_mut() {
             *s = width.encode(*s);
         }
-        let table = PagedTable::new(|c| symbols.get(&unit(c)).copied().unwrap_or(0));
         let lens = patterns.iter().map(|p| p.len() as u32).collect();
-        Ok(Some(Phrases { aut, width, start, table, symbols, unit, lens }))
+        Ok(Some(Phrases { aut, width, start, symbols, unit, lens }))
     }
 
     /// Phrases of characters.
@@ -179,28 +177,9 @@ impl Phrases {
     }
 
     /// The symbol of text character `c` (0 when no phrase uses its unit), encoded for [`Step`].
-    #[inline(always)]
+    /// A hash lookup: a pass uses a [`PagedTable`] made from this.
     pub fn symbol(&self, c: char) -> u16 {
-        let c = c as u32;
-        if c < 0x1_0000 {
-            self.table.get(c)
-        } else {
-            self.symbols.get(&(self.unit)(char::from_u32(c).unwrap_or_default())).copied().unwrap_or(0)
-        }
-    }
-
-    /// Moves `cur` over one character's symbol; true when phrases end there
-    /// ([`Phrases::matches`]).
-    #[inline(always)]
-    pub fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
-        struct Once<'c>(&'c mut Cursor, u16);
-        impl Visit for Once<'_> {
-            type Out = bool;
-            fn visit<S: Step>(self, s: S) -> bool {
-                s.step(self.0, self.1)
-            }
-        }
-        self.with_step(Once(cur, symbol))
+        self.symbols.get(&(self.unit)(c)).copied().unwrap_or(0)
     }
 
     /// Calls `v` with this automaton's [`Step`]: a pass over many characters is then
@@ -332,6 +311,18 @@ mod tests {
     use super::*;
 
     impl Phrases {
+        /// Moves `cur` over one character's symbol; true when phrases end there.
+        fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+            struct Once<'c>(&'c mut Cursor, u16);
+            impl Visit for Once<'_> {
+                type Out = bool;
+                fn visit<S: Step>(self, s: S) -> bool {
+                    s.step(self.0, self.1)
+                }
+            }
+            self.with_step(Once(cur, symbol))
+        }
+
         /// Every occurrence of every pattern in `text`, as (pattern, start, end) in characters.
         fn find_all(&self, text: &str) -> Vec<(usize, usize, usize)> {
             let mut out = Vec::new();
@@ -350,7 +341,7 @@ mod tests {
                 Aut::Dfa(a) => a.memory_usage(),
                 Aut::Nfa(a) => a.memory_usage(),
             };
-            aut + self.table.slots.len() * 2 + self.lens.len() * 4
+            aut + self.symbols.len() * 8 + self.lens.len() * 4
         }
     }
 

@@ -242,8 +242,7 @@ impl Matcher {
         if s.ends.is_empty() && !programme {
             return;
         }
-        // The syllables are read once, when first needed.
-        let mut read = false;
+        // The syllables are read when first needed (cleared above; empty text has none).
         // Both sources, merged in (rule, phrase) order.
         let mut readings: Option<ReadingSet> = None;
         let (mut e, mut d) = (0, 0);
@@ -276,14 +275,14 @@ impl Matcher {
                     })
                 };
                 if !s.ends_one.iter().all(exact) {
-                    if !std::mem::replace(&mut read, true) {
+                    if s.syllables.is_empty() {
                         fuzzy::syllables_into(text, &mut s.syllables);
                     }
                     fuzzy::substitution_hits(&phrase.syllables, &s.syllables, f.min_similarity, &s.ends_one, &mut s.hits);
                 }
             } else {
                 d += 1;
-                if !std::mem::replace(&mut read, true) {
+                if s.syllables.is_empty() {
                     fuzzy::syllables_into(text, &mut s.syllables);
                 }
                 let readings = readings.get_or_insert_with(|| ReadingSet::of(&s.syllables));
