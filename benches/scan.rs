@@ -21,6 +21,10 @@ use callqa::scan::Scanner;
 use callqa::transcript::{AudioRef, ChannelInfo, ModelRef, Segment, TRANSCRIPT_VERSION, Transcript};
 use criterion::{Criterion, Throughput};
 
+/// The allocator of the `callqa` binary, so that the scan is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Plausible call-centre lines; a few hold forbidden phrases, most hold none.
 const LINES: &[&str] = &[
     "您好，欢迎致电美美服务热线，这里是客服中心，请问有什么可以帮您？",

@@ -10,12 +10,14 @@
 //!   (a lead byte ≥ 0x80 and a trail byte < 0x80, so that a match can only begin on a lead
 //!   byte, that is on a whole symbol). A character is then one or two automaton steps instead
 //!   of three, and a match's end is a character offset without any conversion.
-//! - **The concrete automaton, stepped by hand.** `AhoCorasick`'s overlapping search goes
-//!   through a trait object, one virtual call per byte; here the crate's own DFA (or, when
-//!   that would be large, its contiguous NFA) is driven through its low-level
-//!   [`Automaton`] trait, so each step is an inlined table lookup. A pass over a text gets
-//!   the automaton's kind once ([`Phrases::with_step`]) and is compiled per kind, so its loop
-//!   holds no dispatch; symbols are stored as their automaton bytes, so it does no arithmetic.
+//! - **A dense table, stepped by hand.** `AhoCorasick`'s overlapping search goes through a
+//!   trait object, one virtual call per byte. Here the crate builds its NFA (failure links
+//!   and all), and its transitions are laid out as one table over whole symbols ([`Dense`]):
+//!   a step is one load, a match one comparison. A pack too large for that table (over
+//!   [`DENSE_LIMIT`]) keeps the crate's contiguous NFA instead, driven through its low-level
+//!   [`Automaton`] trait, one or two inlined steps per symbol. A pass over a text gets the
+//!   automaton's kind once ([`Phrases::with_step`]) and is compiled per kind, so its loop
+//!   holds no dispatch.
 //!
 //! Units are characters for the exact pass; the fuzzy pass uses the same machinery over
 //! reading keys, with a function mapping each character to its key.
@@ -24,11 +26,12 @@ use std::collections::HashMap;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::{contiguous, noncontiguous};
-use aho_corasick::{Anchored, MatchKind, dfa};
+use aho_corasick::{Anchored, MatchKind};
 
-/// A DFA is kept up to this size; a larger one is replaced by the contiguous NFA, slower per
-/// step but a fraction of the size (a DFA that does not fit the cache is no faster).
-const DFA_LIMIT: usize = 2 << 20;
+/// A dense table ([`Dense`]) is kept up to this size; a larger one is replaced by the
+/// contiguous NFA, slower per step but a fraction of the size (a table that does not fit the
+/// cache is no faster).
+const DENSE_LIMIT: usize = 1 << 20;
 
 /// Most symbols [`Width::Two`] can write: 128 lead bytes × 128 trail bytes, less symbol 0.
 const MAX_SYMBOLS: usize = 128 * 128 - 1;
@@ -92,20 +95,102 @@ impl Width {
 
 #[derive(Debug)]
 enum Aut {
-    Dfa(dfa::DFA),
+    Dense(Dense),
     Nfa(contiguous::NFA),
 }
 
-/// Where a pass is: the automaton's state.
+/// Where a pass is: the automaton's state ([`Dense`]'s premultiplied index, or the NFA's id).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Cursor(StateID);
+pub struct Cursor(u32);
+
+/// The automaton as one table over whole symbols, made from the crate's NFA by following
+/// its transitions (failure links included) from every reachable state: a step is one load,
+/// with no byte classes, no lead byte for a two-byte symbol, and no bounds check beyond the
+/// slice's. States are numbered with the matching ones last, so that whether phrases end is
+/// one comparison.
+#[derive(Debug)]
+struct Dense {
+    /// `trans[state + symbol]`: the next state, premultiplied by the stride (symbols + 1).
+    trans: Box<[u32]>,
+    stride: u32,
+    /// The first (premultiplied) state where phrases end.
+    first_match: u32,
+    /// Per match state, in order: where its patterns start in `patterns`, plus the end.
+    match_starts: Vec<u32>,
+    patterns: Vec<u32>,
+}
+
+impl Dense {
+    /// The table of `nfa`, whose symbols `0..=symbols` are written as `width` says; `None`
+    /// when it would be larger than [`DENSE_LIMIT`].
+    fn of(nfa: &noncontiguous::NFA, width: Width, symbols: usize) -> Result<Option<(Dense, u32)>, BuildError> {
+        let stride = symbols + 1;
+        let step = |s: StateID, symbol: u16| {
+            let e = width.encode(symbol);
+            match width {
+                Width::One => nfa.next_state(Anchored::No, s, e as u8),
+                Width::Two { .. } => nfa.next_state(Anchored::No, nfa.next_state(Anchored::No, s, (e >> 8) as u8), e as u8),
+            }
+        };
+        let start = nfa.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
+        // Reachable states in breadth-first order, and each one's successors by symbol.
+        let mut index: HashMap<StateID, u32> = HashMap::from([(start, 0)]);
+        let mut states = vec![start];
+        let mut next: Vec<u32> = Vec::new();
+        let mut k = 0;
+        while k < states.len() {
+            if states.len() * stride * 4 > DENSE_LIMIT {
+                return Ok(None);
+            }
+            for symbol in 0..stride {
+                let to = step(states[k], symbol as u16);
+                let id = *index.entry(to).or_insert_with(|| {
+                    states.push(to);
+                    states.len() as u32 - 1
+                });
+                next.push(id);
+            }
+            k += 1;
+        }
+        // Renumbered: states without matches first, in their order, then those with.
+        let mut order: Vec<u32> = (0..states.len() as u32).collect();
+        order.sort_by_key(|&i| nfa.is_match(states[i as usize]));
+        let mut new = vec![0u32; states.len()];
+        for (n, &old) in order.iter().enumerate() {
+            new[old as usize] = n as u32;
+        }
+        let first = order.iter().position(|&i| nfa.is_match(states[i as usize])).unwrap_or(states.len());
+        let mut trans = vec![0u32; states.len() * stride].into_boxed_slice();
+        let (mut match_starts, mut patterns) = (Vec::new(), Vec::new());
+        for (n, &old) in order.iter().enumerate() {
+            let row = &next[old as usize * stride..(old as usize + 1) * stride];
+            for (t, &to) in trans[n * stride..(n + 1) * stride].iter_mut().zip(row) {
+                *t = new[to as usize] * stride as u32;
+            }
+            let s = states[old as usize];
+            if n >= first {
+                match_starts.push(patterns.len() as u32);
+                patterns.extend((0..nfa.match_len(s)).map(|m| nfa.match_pattern(s, m).as_u32()));
+            }
+        }
+        match_starts.push(patterns.len() as u32);
+        let dense = Dense { trans, stride: stride as u32, first_match: (first * stride) as u32, match_starts, patterns };
+        Ok(Some((dense, new[0] * stride as u32)))
+    }
+
+    /// The patterns ending at (premultiplied) match state `s`.
+    fn matches(&self, s: u32) -> &[u32] {
+        let m = ((s - self.first_match) / self.stride) as usize;
+        &self.patterns[self.match_starts[m] as usize..self.match_starts[m + 1] as usize]
+    }
+}
 
 /// Phrases over some unit (a character, a reading key), compiled for a character-by-character pass.
 #[derive(Debug)]
 pub struct Phrases {
     aut: Aut,
     width: Width,
-    start: StateID,
+    start: u32,
     /// Symbol of each unit. A pass looks characters up in a table made from these
     /// ([`PagedTable`], built by the caller for all its automata at once).
     symbols: HashMap<u32, u16>,
@@ -144,23 +229,19 @@ impl Phrases {
             bytes.push(b);
         }
         let nfa = noncontiguous::Builder::new().match_kind(MatchKind::Standard).prefilter(false).build(&bytes)?;
-        let dfa = dfa::Builder::new().build_from_noncontiguous(&nfa)?;
-        let aut = if dfa.memory_usage() <= DFA_LIMIT {
-            Aut::Dfa(dfa)
-        } else {
-            Aut::Nfa(contiguous::Builder::new().build_from_noncontiguous(&nfa)?)
+        let (aut, start) = match Dense::of(&nfa, width, symbols.len())? {
+            Some((dense, start)) => (Aut::Dense(dense), start),
+            None => {
+                let nfa = contiguous::Builder::new().build_from_noncontiguous(&nfa)?;
+                let start = nfa.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
+                // The NFA is fed a symbol's bytes, kept encoded ([`Width::encode`]) so that
+                // the pass does no arithmetic to find them.
+                for s in symbols.values_mut() {
+                    *s = width.encode(*s);
+                }
+                (Aut::Nfa(nfa), start.as_u32())
+            }
         };
-        let start = match &aut {
-            Aut::Dfa(a) => a.start_state(Anchored::No),
-            Aut::Nfa(a) => a.start_state(Anchored::No),
-        }
-        .map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
-
-        // From here on a symbol is kept encoded ([`Width::encode`]): the pass then does no
-        // arithmetic to find a symbol's bytes.
-        for s in symbols.values_mut() {
-            *s = width.encode(*s);
-        }
         let lens = patterns.iter().map(|p| p.len() as u32).collect();
         Ok(Some(Phrases { aut, width, start, symbols, unit, lens }))
     }
@@ -187,8 +268,7 @@ impl Phrases {
     #[inline(always)]
     pub fn with_step<V: Visit>(&self, v: V) -> V::Out {
         match (&self.aut, self.width) {
-            (Aut::Dfa(a), Width::One) => v.visit(One(a)),
-            (Aut::Dfa(a), Width::Two { .. }) => v.visit(Two(a)),
+            (Aut::Dense(a), _) => v.visit(a),
             (Aut::Nfa(a), Width::One) => v.visit(One(a)),
             (Aut::Nfa(a), Width::Two { .. }) => v.visit(Two(a)),
         }
@@ -196,18 +276,15 @@ impl Phrases {
 
     /// The phrases ending at `cur`, each as (pattern index, length in units).
     pub fn matches(&self, cur: Cursor) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let n = match &self.aut {
-            Aut::Dfa(a) => a.match_len(cur.0),
-            Aut::Nfa(a) => a.match_len(cur.0),
+        let (dense, n) = match &self.aut {
+            Aut::Dense(a) => (a.matches(cur.0), 0),
+            Aut::Nfa(a) => (&[][..], a.match_len(StateID::new_unchecked(cur.0 as usize))),
         };
-        (0..n).map(move |k| {
-            let p = match &self.aut {
-                Aut::Dfa(a) => a.match_pattern(cur.0, k),
-                Aut::Nfa(a) => a.match_pattern(cur.0, k),
-            }
-            .as_usize();
-            (p, self.lens[p] as usize)
-        })
+        let nfa = (0..n).map(move |k| match &self.aut {
+            Aut::Nfa(a) => a.match_pattern(StateID::new_unchecked(cur.0 as usize), k).as_u32(),
+            Aut::Dense(_) => 0,
+        });
+        dense.iter().copied().chain(nfa).map(|p| (p as usize, self.lens[p as usize] as usize))
     }
 }
 
@@ -282,14 +359,23 @@ impl Step for NoStep {
     }
 }
 
+impl Step for &Dense {
+    #[inline(always)]
+    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+        cur.0 = self.trans[cur.0 as usize + symbol as usize];
+        cur.0 >= self.first_match
+    }
+}
+
 /// An automaton over one byte per symbol.
 struct One<'a, A>(&'a A);
 
 impl<A: Automaton> Step for One<'_, A> {
     #[inline(always)]
     fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
-        cur.0 = self.0.next_state(Anchored::No, cur.0, symbol as u8);
-        self.0.is_special(cur.0) && self.0.is_match(cur.0)
+        let s = self.0.next_state(Anchored::No, StateID::new_unchecked(cur.0 as usize), symbol as u8);
+        cur.0 = s.as_u32();
+        self.0.is_special(s) && self.0.is_match(s)
     }
 }
 
@@ -300,9 +386,10 @@ impl<A: Automaton> Step for Two<'_, A> {
     #[inline(always)]
     fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
         // No phrase ends on a lead byte, so only the state after the trail byte can match.
-        let s = self.0.next_state(Anchored::No, cur.0, (symbol >> 8) as u8);
-        cur.0 = self.0.next_state(Anchored::No, s, symbol as u8);
-        self.0.is_special(cur.0) && self.0.is_match(cur.0)
+        let s = self.0.next_state(Anchored::No, StateID::new_unchecked(cur.0 as usize), (symbol >> 8) as u8);
+        let s = self.0.next_state(Anchored::No, s, symbol as u8);
+        cur.0 = s.as_u32();
+        self.0.is_special(s) && self.0.is_match(s)
     }
 }
 
@@ -338,7 +425,7 @@ mod tests {
         /// Heap bytes held.
         fn memory_usage(&self) -> usize {
             let aut = match &self.aut {
-                Aut::Dfa(a) => a.memory_usage(),
+                Aut::Dense(a) => a.trans.len() * 4 + a.patterns.len() * 4 + a.match_starts.len() * 4,
                 Aut::Nfa(a) => a.memory_usage(),
             };
             aut + self.symbols.len() * 8 + self.lens.len() * 4
@@ -375,6 +462,7 @@ mod tests {
         let patterns: Vec<String> = ["不知道", "我不知道", "知道", "您好", "a1", "𠀀好"].iter().map(|s| s.to_string()).collect();
         let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
         assert!(matches!(ph.width, Width::One));
+        assert!(matches!(ph.aut, Aut::Dense(_)));
         check(&patterns, &["我不知道啊知道吗".into(), "您好您好a1𠀀好".into(), "".into(), "无关的话".into()]);
     }
 
@@ -387,8 +475,23 @@ mod tests {
         patterns.push("一丁".into());
         let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
         assert!(matches!(ph.width, Width::Two { .. }));
+        assert!(matches!(ph.aut, Aut::Nfa(_)), "{} bytes", ph.memory_usage());
         let text: String = chars.iter().rev().chain(chars.iter()).chain("x一丁丁".chars().collect::<Vec<_>>().iter()).collect();
         check(&patterns, &[text, "一丁七万丈".into()]);
+    }
+
+    /// More than 255 symbols in a table small enough to be dense: the table is built by
+    /// feeding the NFA each symbol's two bytes.
+    #[test]
+    fn dense_table_over_two_byte_symbols() {
+        let chars: Vec<char> = (0x4E00u32..0x4E00 + 300).filter_map(char::from_u32).collect();
+        let mut patterns: Vec<String> = chars.chunks(3).map(|c| c.iter().collect()).collect();
+        patterns.extend(["一丁".to_string(), "丁".to_string(), "丁七万".to_string()]);
+        let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
+        assert!(matches!(ph.width, Width::Two { .. }));
+        assert!(matches!(ph.aut, Aut::Dense(_)), "{} bytes", ph.memory_usage());
+        let text: String = chars.iter().rev().chain(chars.iter()).chain("x一丁七万丈丁".chars().collect::<Vec<_>>().iter()).collect();
+        check(&patterns, &[text, "一丁七万丈".into(), "".into()]);
     }
 
     #[test]
