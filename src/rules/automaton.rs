@@ -179,6 +179,7 @@ impl Dense {
     }
 
     /// The patterns ending at (premultiplied) match state `s`.
+    #[inline]
     fn matches(&self, s: u32) -> &[u32] {
         let m = ((s - self.first_match) / self.stride) as usize;
         &self.patterns[self.match_starts[m] as usize..self.match_starts[m + 1] as usize]
@@ -274,17 +275,23 @@ impl Phrases {
         }
     }
 
-    /// The phrases ending at `cur`, each as (pattern index, length in units).
-    pub fn matches(&self, cur: Cursor) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let (dense, n) = match &self.aut {
-            Aut::Dense(a) => (a.matches(cur.0), 0),
-            Aut::Nfa(a) => (&[][..], a.match_len(StateID::new_unchecked(cur.0 as usize))),
-        };
-        let nfa = (0..n).map(move |k| match &self.aut {
-            Aut::Nfa(a) => a.match_pattern(StateID::new_unchecked(cur.0 as usize), k).as_u32(),
-            Aut::Dense(_) => 0,
-        });
-        dense.iter().copied().chain(nfa).map(|p| (p as usize, self.lens[p as usize] as usize))
+    /// Calls `f` with each phrase ending at `cur`, as (pattern index, length in units).
+    #[inline]
+    pub fn each_match(&self, cur: Cursor, mut f: impl FnMut(usize, usize)) {
+        match &self.aut {
+            Aut::Dense(a) => {
+                for &p in a.matches(cur.0) {
+                    f(p as usize, self.lens[p as usize] as usize);
+                }
+            }
+            Aut::Nfa(a) => {
+                let s = StateID::new_unchecked(cur.0 as usize);
+                for k in 0..a.match_len(s) {
+                    let p = a.match_pattern(s, k).as_usize();
+                    f(p, self.lens[p] as usize);
+                }
+            }
+        }
     }
 }
 
@@ -416,7 +423,7 @@ mod tests {
             let mut cur = self.start();
             for (i, c) in text.chars().enumerate() {
                 if self.step(&mut cur, self.symbol(c)) {
-                    out.extend(self.matches(cur).map(|(p, len)| (p, i + 1 - len, i + 1)));
+                    self.each_match(cur, |p, len| out.push((p, i + 1 - len, i + 1)));
                 }
             }
             out

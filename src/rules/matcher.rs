@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::automaton::{BuildError, NoStep, PagedTable, Phrases, Step, Visit, decode};
+use super::automaton::{BuildError, Cursor, NoStep, PagedTable, Phrases, Step, Visit, decode};
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::{Rule, Slot};
 
@@ -207,8 +207,8 @@ impl Matcher {
 
     /// The occurrences, for the eligible rules, of the exact phrases ending at character `end`.
     #[inline]
-    fn exact_hits(&self, e: &Phrases, cur: super::automaton::Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
-        for (p, len) in e.matches(cur) {
+    fn exact_hits(&self, e: &Phrases, cur: Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
+        e.each_match(cur, |p, len| {
             for u in &self.uses[p] {
                 if eligible[u.rule as usize] {
                     out.push(Occurrence {
@@ -221,7 +221,7 @@ impl Matcher {
                     });
                 }
             }
-        }
+        });
     }
 
     /// The pinyin pass, given the reading-equal windows found by [`Matcher::find`]'s pass
@@ -340,27 +340,34 @@ impl<E: Step> Visit for WithExact<'_, E> {
 
 impl Pass<'_> {
     /// Steps both automata over the text, character by character: each character decoded
-    /// once, one lookup for both its symbols.
+    /// once, one lookup for both its symbols. The inner loop only steps, and leaves to the
+    /// outer one the characters where phrases end: kept small, its state stays in registers.
     #[inline(always)]
     fn run<E: Step, R: Step>(self, exact: E, readings: R) {
         let Pass { m, text, eligible, s, out, .. } = self;
         let mut ecur = m.exact.as_ref().map(|e| e.start()).unwrap_or_default();
         let mut rcur = self.readings.map(|r| r.start()).unwrap_or_default();
         let (mut i, mut end) = (0, 0);
-        while i < text.len() {
-            let (c, w) = decode(text, i);
-            i += w;
-            end += 1;
-            let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
-            if exact.step(&mut ecur, symbols as u16)
-                && let Some(e) = &m.exact
-            {
+        loop {
+            let (e_hit, r_hit) = loop {
+                if i >= text.len() {
+                    return;
+                }
+                let (c, w) = decode(text, i);
+                i += w;
+                end += 1;
+                let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
+                let e_hit = exact.step(&mut ecur, symbols as u16);
+                let r_hit = readings.step(&mut rcur, (symbols >> 16) as u16);
+                if e_hit | r_hit {
+                    break (e_hit, r_hit);
+                }
+            };
+            if e_hit && let Some(e) = &m.exact {
                 m.exact_hits(e, ecur, end, eligible, out);
             }
-            if readings.step(&mut rcur, (symbols >> 16) as u16)
-                && let Some(r) = self.readings
-            {
-                for (p, _) in r.matches(rcur) {
+            if r_hit && let Some(r) = self.readings {
+                r.each_match(rcur, |p, _| {
                     for &u in &m.reading_uses[p] {
                         match u {
                             ReadingUse::Window(fi, pi) => {
@@ -371,7 +378,7 @@ impl Pass<'_> {
                             ReadingUse::Piece(d) => s.pieces.push(d),
                         }
                     }
-                }
+                });
             }
         }
     }

@@ -2,7 +2,7 @@
 //! overtalk) and of its language.
 
 use super::lexical::Hit;
-use super::{Call, Finding, Scanner, finding_id, language, quote};
+use super::{Call, Finding, Scanner, Secs, finding_id, language, quote};
 use crate::audio::Role;
 use crate::rules::{Metric, RoleFilter, Rule};
 
@@ -21,7 +21,7 @@ impl Scanner {
                     if at > *max_ms {
                         let mut f = self.hit_finding(call, rule, h);
                         f.value = Some(at as f64);
-                        f.detail = format!("greeting at {:.1} s, limit {:.1} s", at as f64 / 1000.0, *max_ms as f64 / 1000.0);
+                        f.detail = format!("greeting at {} s, limit {} s", Secs(at), Secs(*max_ms));
                         out.push(f);
                     }
                 }
@@ -44,7 +44,7 @@ impl Scanner {
                             end,
                             start,
                             None,
-                            format!("{:.1} s of silence, limit {:.1} s", gap as f64 / 1000.0, *max_ms as f64 / 1000.0),
+                            format!("{} s of silence, limit {} s", Secs(gap), Secs(*max_ms)),
                         );
                         f.before = Some(quote(segs, prev));
                         f.after = Some(quote(segs, i));
@@ -78,7 +78,7 @@ impl Scanner {
                         0,
                         call.duration,
                         None,
-                        format!("{cpm:.0} characters per minute over {:.1} s of speech, expected {min_cpm}–{max_cpm}", ms as f64 / 1000.0),
+                        format!("{cpm:.0} characters per minute over {} s of speech, expected {min_cpm}–{max_cpm}", Secs(ms)),
                     );
                     f.value = Some(cpm);
                     out.push(f);
@@ -151,10 +151,10 @@ impl Scanner {
             let (first, last) = (run[0].0, run[run.len() - 1].0);
             let (start, end) = (segs[first].start_ms, segs[last].end_ms.max(segs[first].start_ms));
             let detail = format!(
-                "{} speech not in {} for {:.1} s over {} utterance(s): {why}",
+                "{} speech not in {} for {} s over {} utterance(s): {why}",
                 segs[first].role,
                 languages.join(" or "),
-                (end - start) as f64 / 1000.0,
+                Secs(end - start),
                 run.len()
             );
             let mut f = self.finding(t, rule, start, end, Some(first), detail);

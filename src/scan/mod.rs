@@ -348,12 +348,16 @@ impl Scanner {
         let mut occs: Vec<Occ> = Vec::new();
         let mut m = Masks::default();
         let mut found: Vec<Occurrence> = Vec::new();
+        let admitted = self.windowed_admitted(call);
+        let mut next = 0;
         for (i, seg) in segs.iter().enumerate() {
             m.copy_from(&self.masks[role_slot(seg.role)]);
-            for &ri in &self.windowed {
-                m.cond[ri] = call.admits(&rules[ri], i);
-                m.eligible[ri] = m.cond[ri] || m.trig[ri];
-                m.any |= m.cond[ri];
+            // The role masks leave the windowed rules' conditions off.
+            while let Some(&(_, ri)) = admitted.get(next).filter(|a| a.0 == i) {
+                m.cond[ri] = true;
+                m.eligible[ri] = true;
+                m.any = true;
+                next += 1;
             }
             let Masks { cond, trig, eligible, any } = &m;
             if !any {
@@ -380,6 +384,26 @@ impl Scanner {
         RuleOccs::of(occs, rules.len())
     }
 
+    /// The (utterance, rule) pairs where a windowed rule's condition looks ([`Call::admits`]),
+    /// in utterance order. A window of first or last utterances is found from its end of
+    /// the call, without asking every utterance.
+    fn windowed_admitted(&self, call: &Call) -> Vec<(usize, usize)> {
+        let rules = self.pack.rules();
+        let segs = &call.t.segments;
+        let mut out = Vec::new();
+        for &ri in &self.windowed {
+            let rule = &rules[ri];
+            let role = |&i: &usize| rule.role.matches(segs[i].role);
+            match rule.window {
+                Some(Window::FirstUtterances(n)) => out.extend((0..segs.len()).filter(role).take(n).map(|i| (i, ri))),
+                Some(Window::LastUtterances(n)) => out.extend((0..segs.len()).rev().filter(role).take(n).map(|i| (i, ri))),
+                _ => out.extend((0..segs.len()).filter(|&i| call.admits(rule, i)).map(|i| (i, ri))),
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// A rule with `after`: judged in each trigger's response window. A required rule unmet
     /// there yields one finding per trigger; a forbidden one, one per hit in any window.
     fn situational(&self, call: &Call, rule: &Rule, reach: Reach, occ: &[Occ], out: &mut Vec<Finding>) {
@@ -388,7 +412,7 @@ impl Scanner {
         // Written only into findings, so made only for them.
         let within = || match reach {
             Reach::Utterances(n) => format!("{n} {} utterance(s)", rule.role.name()),
-            Reach::Ms(ms) => format!("{:.1} s", ms as f64 / 1000.0),
+            Reach::Ms(ms) => format!("{} s", Secs(ms)),
         };
         let mut forbidden: Vec<Hit> = Vec::new();
         for r in &responses {
@@ -407,9 +431,9 @@ impl Scanner {
                     let (first, last) = (r.utterances[0], r.utterances[r.utterances.len() - 1]);
                     let (start, end) = (t.segments[first].start_ms, t.segments[last].end_ms.max(t.segments[first].start_ms));
                     let detail = format!(
-                        "after the {} said 「{said}」 at {:.1} s, no listed phrase within {}",
+                        "after the {} said 「{said}」 at {} s, no listed phrase within {}",
                         trigger_seg.role,
-                        trigger_seg.start_ms as f64 / 1000.0,
+                        Secs(trigger_seg.start_ms),
                         within()
                     );
                     let id = finding_id(&t.call_id, &rule.id, self.pack.version(), trigger_seg.start_ms, r.trigger.utterance + 1, r.trigger.start);
@@ -651,6 +675,23 @@ fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: u
         id.push(HEX[(b & 0xF) as usize] as char);
     }
     id
+}
+
+/// Milliseconds as seconds with one decimal, written as `{:.1}` writes `ms as f64 / 1000.0`
+/// (findings say "4.2 s"), but in integers: float formatting showed in the scan's profiles.
+/// Off a tie (`ms % 100 == 50`) the true quotient is at least 0.001 from one, so rounding it
+/// half up is what rounding the float gives (for any span under a few centuries, where the
+/// float is that close); a tie is left to the float's own rounding.
+pub(crate) struct Secs(pub u64);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 % 100 == 50 {
+            return write!(f, "{:.1}", self.0 as f64 / 1000.0);
+        }
+        let tenths = self.0 / 100 + (self.0 % 100 > 50) as u64;
+        write!(f, "{}.{}", tenths / 10, tenths % 10)
+    }
 }
 
 /// `n` in decimal, written into `buf`.

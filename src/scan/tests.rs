@@ -189,6 +189,30 @@ fn time_windows_first_and_last_seconds() {
     assert_eq!((f[0].start_ms, f[0].end_ms), (50_000, 60_000));
 }
 
+/// The windowed rules' utterances, found from the window's end of the call, are those
+/// `Call::admits` gives when asked of every utterance.
+#[test]
+fn windowed_rules_look_where_admits_says() {
+    let t = call(&[
+        ("c", 0, 900, "喂"),
+        ("a", 1000, 2000, "您好"),
+        ("m", 2000, 2500, "嗯"),
+        ("a", 3000, 4000, "请讲"),
+        ("c", 4000, 5000, "好"),
+        ("a", 5000, 6000, "再见"),
+        ("c", 6000, 7000, "拜拜"),
+    ]);
+    for role in ["agent", "customer", "any"] {
+        for window in ["first = 2, unit = \"utterances\"", "last = 3, unit = \"utterances\"", "first = 9, unit = \"utterances\"", "first = 3, unit = \"s\"", "last = 2, unit = \"s\""] {
+            let s = scanner("required", "greeting", role, &format!("any = [\"您好\"]\nwindow = {{ {window} }}"));
+            let c = Call::new(&t);
+            let rule = &s.pack.rules()[0];
+            let brute: Vec<(usize, usize)> = (0..t.segments.len()).filter(|&i| c.admits(rule, i)).map(|i| (i, 0)).collect();
+            assert_eq!(s.windowed_admitted(&c), brute, "{role}, {window}");
+        }
+    }
+}
+
 #[test]
 fn utterance_windows_count_the_roles_utterances() {
     let s = scanner("required", "closing", "agent", "any = [\"感谢您的来电\"]\nwindow = { last = 2, unit = \"utterances\" }");
@@ -341,6 +365,13 @@ fn language_one_finding_per_foreign_stretch() {
     // A pack that accepts English does not flag the English stretch.
     let en = scanner("metric", "language", "agent", "metric = \"language\"\nlanguages = [\"zh\", \"en\"]");
     assert_eq!(en.scan(&t).len(), 1);
+}
+
+#[test]
+fn seconds_are_written_as_the_float_formatting_writes_them() {
+    let check = |ms: u64| assert_eq!(Secs(ms).to_string(), format!("{:.1}", ms as f64 / 1000.0), "{ms}");
+    (0..300_000).for_each(check);
+    [u32::MAX as u64, 86_400_000 * 365, 9_999_950, 1_234_567_850, 123_456_789_012].into_iter().for_each(check);
 }
 
 #[test]

@@ -24,8 +24,12 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     }
     // Per channel, in order of start: an edge is touched when an earlier-starting segment
     // reaches it, or a later-starting one begins at or before it and ends after it.
-    let mut order: Vec<usize> = (0..segs.len()).collect();
-    order.sort_by_key(|&i| (segs[i].role, segs[i].start_ms, segs[i].end_ms));
+    // Sorted with the index last, so that ties keep segment order: a stable sort's result,
+    // without its comparisons through `segs`.
+    let mut keyed: Vec<(crate::audio::Role, u64, u64, usize)> =
+        segs.iter().enumerate().map(|(i, s)| (s.role, s.start_ms, s.end_ms, i)).collect();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.iter().map(|k| k.3).collect();
     for group in order.chunk_by(|&a, &b| segs[a].role == segs[b].role) {
         // Furthest end among the segments that start strictly earlier, and among all so far.
         let (mut before, mut all): (Option<u64>, Option<u64>) = (None, None);
