@@ -276,7 +276,7 @@ impl Phrases {
     }
 
     /// Calls `f` with each phrase ending at `cur`, as (pattern index, length in units).
-    #[inline]
+    #[inline(always)]
     pub fn each_match(&self, cur: Cursor, mut f: impl FnMut(usize, usize)) {
         match &self.aut {
             Aut::Dense(a) => {

@@ -10,14 +10,15 @@
 /// Characters written only in Cantonese. One is enough: none occurs in Mandarin text.
 const CANTONESE: [char; 9] = ['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'];
 
-/// All of [`CANTONESE`] lie in `BASE..BASE + 64 * PARTICLES.len()`; a bit each.
-const BASE: u32 = 0x4F62;
-const PARTICLES: [u64; 29] = {
-    let mut bits = [0u64; 29];
+/// A bit per BMP code point, set for [`CANTONESE`]: word `c >> 6`, bit `c & 63`. For a
+/// three-byte character the word is read straight from its first two bytes and the bit from
+/// the third (as the normaliser reads its tables).
+const PARTICLES: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
     let mut i = 0;
     while i < CANTONESE.len() {
-        let k = CANTONESE[i] as u32 - BASE;
-        bits[(k / 64) as usize] |= 1 << (k % 64);
+        let c = CANTONESE[i] as u32;
+        bits[(c >> 6) as usize] |= 1 << (c & 63);
         i += 1;
     }
     bits
@@ -34,9 +35,8 @@ fn has_cantonese(text: &str) -> bool {
             i += 1;
             continue;
         }
-        let c = ((x as u32 & 0x0F) << 12) | ((y as u32 & 0x3F) << 6) | (z as u32 & 0x3F);
-        let k = c.wrapping_sub(BASE) as usize;
-        if k < 64 * PARTICLES.len() && PARTICLES[k / 64] >> (k % 64) & 1 != 0 {
+        let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
+        if PARTICLES[word] >> (z & 0x3F) & 1 != 0 {
             return true;
         }
         i += 3;

@@ -270,6 +270,23 @@ impl<'a> Call<'a> {
         rule.role.matches(seg.role) && in_window(rule.window, seg, self.duration, self.ranks[i][k], self.totals[k])
     }
 
+    /// The utterances `rule`'s condition looks at ([`Call::admits`]), in order, appended to
+    /// `out`. A window of first or last utterances is found from its end of the call,
+    /// without asking every utterance.
+    fn admitted(&self, rule: &Rule, out: &mut Vec<usize>) {
+        let segs = &self.t.segments;
+        let role = |&i: &usize| rule.role.matches(segs[i].role);
+        match rule.window {
+            Some(Window::FirstUtterances(n)) => out.extend((0..segs.len()).filter(role).take(n)),
+            Some(Window::LastUtterances(n)) => {
+                let from = out.len();
+                out.extend((0..segs.len()).rev().filter(role).take(n));
+                out[from..].reverse();
+            }
+            _ => out.extend((0..segs.len()).filter(|&i| self.admits(rule, i))),
+        }
+    }
+
     /// Time of normalised character `char` of utterance `i`, interpolated over the utterance's
     /// span: segments carry no word times, so this is an estimate.
     fn char_ms(&self, i: usize, char: usize) -> u64 {
@@ -384,21 +401,16 @@ impl Scanner {
         RuleOccs::of(occs, rules.len())
     }
 
-    /// The (utterance, rule) pairs where a windowed rule's condition looks ([`Call::admits`]),
-    /// in utterance order. A window of first or last utterances is found from its end of
-    /// the call, without asking every utterance.
+    /// The (utterance, rule) pairs where a windowed rule's condition looks
+    /// ([`Call::admitted`]), in utterance order.
     fn windowed_admitted(&self, call: &Call) -> Vec<(usize, usize)> {
         let rules = self.pack.rules();
-        let segs = &call.t.segments;
         let mut out = Vec::new();
+        let mut idx = Vec::new();
         for &ri in &self.windowed {
-            let rule = &rules[ri];
-            let role = |&i: &usize| rule.role.matches(segs[i].role);
-            match rule.window {
-                Some(Window::FirstUtterances(n)) => out.extend((0..segs.len()).filter(role).take(n).map(|i| (i, ri))),
-                Some(Window::LastUtterances(n)) => out.extend((0..segs.len()).rev().filter(role).take(n).map(|i| (i, ri))),
-                _ => out.extend((0..segs.len()).filter(|&i| call.admits(rule, i)).map(|i| (i, ri))),
-            }
+            idx.clear();
+            call.admitted(&rules[ri], &mut idx);
+            out.extend(idx.iter().map(|&i| (i, ri)));
         }
         out.sort_unstable();
         out
@@ -625,11 +637,10 @@ fn expected_span(call: &Call, rule: &Rule) -> (u64, u64) {
         Some(Window::FirstMs(n)) => (0, n.min(duration)),
         Some(Window::LastMs(n)) => (duration.saturating_sub(n), duration),
         Some(Window::FirstUtterances(_)) | Some(Window::LastUtterances(_)) => {
-            let mut idx = (0..segs.len()).filter(|&i| call.admits(rule, i));
-            let first = idx.next();
-            let last = idx.last().or(first);
-            match (first, last) {
-                (Some(a), Some(b)) => (segs[a].start_ms, segs[b].end_ms),
+            let mut idx = Vec::new();
+            call.admitted(rule, &mut idx);
+            match (idx.first(), idx.last()) {
+                (Some(&a), Some(&b)) => (segs[a].start_ms, segs[b].end_ms),
                 _ => (0, duration),
             }
         }
