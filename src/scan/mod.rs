@@ -326,7 +326,8 @@ impl Scanner {
         let call = Call::new(t);
         let occs = self.occurrences(&call);
 
-        let mut out = Vec::with_capacity(8);
+        // Findings are large values: room for a typical call's, so that few are moved.
+        let mut out = Vec::with_capacity(16);
         let mut hits: Vec<Hit> = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
             hits.clear();
@@ -362,7 +363,8 @@ impl Scanner {
     fn occurrences(&self, call: &Call) -> RuleOccs {
         let rules = self.pack.rules();
         let segs = &call.t.segments;
-        let mut occs: Vec<Occ> = Vec::new();
+        // A few occurrences per utterance is usual: sized for that, not grown by doubling.
+        let mut occs: Vec<Occ> = Vec::with_capacity(4 * segs.len());
         let mut m = Masks::default();
         let mut found: Vec<Occurrence> = Vec::new();
         let admitted = self.windowed_admitted(call);
