@@ -9,6 +9,7 @@
 //! every silence 2 × 200 ms shorter than it was, and every change of speaker overlap by up to
 //! 400 ms more than it did.
 
+use crate::audio::Role;
 use crate::transcript::Transcript;
 
 /// `(start_ms, end_ms)` of each segment's speech, in segment order. A segment edge is
@@ -24,12 +25,24 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     }
     // Per channel, in order of start: an edge is touched when an earlier-starting segment
     // reaches it, or a later-starting one begins at or before it and ends after it.
-    // Sorted with the index last, so that ties keep segment order: a stable sort's result,
-    // without its comparisons through `segs`.
-    let mut keyed: Vec<(crate::audio::Role, u64, u64, usize)> =
-        segs.iter().enumerate().map(|(i, s)| (s.role, s.start_ms, s.end_ms, i)).collect();
-    keyed.sort_unstable();
-    let order: Vec<usize> = keyed.iter().map(|k| k.3).collect();
+    // Grouped by role in segment order, then each group sorted by times when it is not
+    // already (a transcript lists each channel's segments in order, so it seldom needs to be).
+    let mut roles: Vec<Role> = Vec::with_capacity(3);
+    for s in segs {
+        if !roles.contains(&s.role) {
+            roles.push(s.role);
+        }
+    }
+    roles.sort_unstable();
+    let mut order: Vec<usize> = Vec::with_capacity(segs.len());
+    for &role in &roles {
+        let from = order.len();
+        order.extend((0..segs.len()).filter(|&i| segs[i].role == role));
+        let times = |&i: &usize| (segs[i].start_ms, segs[i].end_ms);
+        if !order[from..].is_sorted_by_key(times) {
+            order[from..].sort_by_key(times);
+        }
+    }
     for group in order.chunk_by(|&a, &b| segs[a].role == segs[b].role) {
         // Furthest end among the segments that start strictly earlier, and among all so far.
         let (mut before, mut all): (Option<u64>, Option<u64>) = (None, None);
@@ -58,7 +71,6 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::Role;
     use crate::transcript::Segment;
 
     fn seg(role: Role, start_ms: u64, end_ms: u64) -> Segment {
@@ -90,6 +102,28 @@ mod tests {
     fn a_segment_shorter_than_its_padding_shrinks_to_its_midpoint() {
         let t = transcript(200, vec![seg(Role::Agent, 1000, 1300)]);
         assert_eq!(speech_spans(&t), vec![(1150, 1150)]);
+    }
+
+    /// The spans do not depend on the order the segments are listed in: a shuffled, interleaved
+    /// listing (the sorting path) gives each segment the span the ordered listing does.
+    #[test]
+    fn listing_order_does_not_change_the_spans() {
+        let ordered = vec![
+            seg(Role::Agent, 1000, 5000),
+            seg(Role::Agent, 5000, 8000),
+            seg(Role::Agent, 5000, 8000),
+            seg(Role::Agent, 9000, 9500),
+            seg(Role::Customer, 7800, 9000),
+            seg(Role::Customer, 8500, 12000),
+            seg(Role::Mixed, 0, 700),
+        ];
+        let want = speech_spans(&transcript(200, ordered.clone()));
+        for perm in [[6, 4, 3, 0, 5, 2, 1], [1, 0, 5, 4, 3, 6, 2], [3, 2, 1, 0, 6, 5, 4]] {
+            let shuffled: Vec<Segment> = perm.iter().map(|&k| ordered[k].clone()).collect();
+            let got = speech_spans(&transcript(200, shuffled));
+            let back: Vec<(u64, u64)> = (0..perm.len()).map(|k| got[perm.iter().position(|&p| p == k).unwrap()]).collect();
+            assert_eq!(back, want, "{perm:?}");
+        }
     }
 
     #[test]
