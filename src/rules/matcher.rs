@@ -74,9 +74,9 @@ pub struct Matcher {
     reading_uses: Vec<Vec<ReadingUse>>,
     /// (index in `fuzzy`, index of the phrase) of the phrases left to the programme, in order.
     programme: Vec<(u32, u32)>,
-    /// Per programme phrase: whether it runs on every utterance, having no pieces
-    /// ([`fuzzy::pieces`]) to wait for.
-    unfiltered: Vec<bool>,
+    /// The programme phrases (indices in `programme`, ascending) that run on every utterance,
+    /// having no pieces ([`fuzzy::pieces`]) to wait for.
+    unfiltered: Vec<u32>,
     /// Per BMP character, its symbol in `exact` (low 16 bits) and in `readings` (high 16).
     symbols: PagedTable<u32>,
 }
@@ -90,6 +90,10 @@ enum ReadingUse {
     Piece(u32),
 }
 
+/// Buffers [`Matcher::find_with`] reuses from one text to the next (the fuzzy pass's).
+#[derive(Default)]
+pub struct Scratch(FuzzyScratch);
+
 /// Per-utterance scratch for the fuzzy pass.
 #[derive(Default)]
 struct FuzzyScratch {
@@ -97,7 +101,8 @@ struct FuzzyScratch {
     /// (fuzzy rule, phrase, end) of each reading-equal window.
     ends: Vec<(u32, u32, usize)>,
     ends_one: Vec<usize>,
-    /// Programme phrases (index in `programme`) with a piece in the utterance.
+    /// Programme phrases (index in `programme`) with a piece in the utterance; then, in
+    /// [`Matcher::find_fuzzy`], those to run.
     pieces: Vec<u32>,
     hits: Vec<fuzzy::FuzzyHit>,
 }
@@ -164,7 +169,9 @@ impl Matcher {
                 let d = programme.len() as u32;
                 programme.push((fi as u32, pi as u32));
                 let pieces = fuzzy::pieces(key.len(), f.min_similarity);
-                unfiltered.push(pieces.is_none());
+                if pieces.is_none() {
+                    unfiltered.push(d);
+                }
                 for r in pieces.into_iter().flatten() {
                     add(key[r].to_vec(), ReadingUse::Piece(d));
                 }
@@ -188,21 +195,31 @@ impl Matcher {
     /// Appends to `out` every occurrence in `text` (normalised) for the rules marked in `eligible`
     /// (indexed like the rules given to [`Matcher::new`]).
     pub fn find(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>) {
+        Matcher::with_scratch(|s| self.find_with(text, eligible, out, s));
+    }
+
+    /// Runs `f` with this thread's [`Scratch`]: a caller finding in many texts takes it once,
+    /// not once per text as [`Matcher::find`] does.
+    pub fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+        FUZZY_SCRATCH.with_borrow_mut(f)
+    }
+
+    /// [`Matcher::find`] with the caller's buffers.
+    pub fn find_with(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
+        let s = &mut scratch.0;
         let fuzzy_on = self.fuzzy.iter().any(|f| eligible[f.rule]);
         let base = out.len();
-        FUZZY_SCRATCH.with_borrow_mut(|s| {
-            s.ends.clear();
-            s.pieces.clear();
-            let readings = self.readings.as_ref().filter(|_| fuzzy_on);
-            let pass = Pass { m: self, text, eligible, s: &mut *s, out: &mut *out, readings };
-            match &self.exact {
-                Some(e) => e.with_step(pass),
-                None => pass.visit(NoStep),
-            }
-            if fuzzy_on {
-                self.find_fuzzy(text, eligible, s, out, base);
-            }
-        });
+        s.ends.clear();
+        s.pieces.clear();
+        let readings = self.readings.as_ref().filter(|_| fuzzy_on);
+        let pass = Pass { m: self, text, eligible, s: &mut *s, out: &mut *out, readings };
+        match &self.exact {
+            Some(e) => e.with_step(pass),
+            None => pass.visit(NoStep),
+        }
+        if fuzzy_on {
+            self.find_fuzzy(text, eligible, s, out, base);
+        }
     }
 
     /// The occurrences, for the eligible rules, of the exact phrases ending at character `end`.
@@ -236,10 +253,13 @@ impl Matcher {
     fn find_fuzzy(&self, text: &str, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>, base: usize) {
         s.ends.sort_unstable();
         s.syllables.clear();
-        // A programme phrase runs where its rule looks and one of its pieces occurs.
-        let runs = |d: usize| eligible[self.fuzzy[self.programme[d].0 as usize].rule] && (self.unfiltered[d] || s.pieces.contains(&(d as u32)));
-        let programme = (0..self.programme.len()).any(runs);
-        if s.ends.is_empty() && !programme {
+        // The programme phrases to run, in order: those with a piece in the utterance and
+        // those without pieces, where their rule looks.
+        s.pieces.extend_from_slice(&self.unfiltered);
+        s.pieces.sort_unstable();
+        s.pieces.dedup();
+        s.pieces.retain(|&d| eligible[self.fuzzy[self.programme[d as usize].0 as usize].rule]);
+        if s.ends.is_empty() && s.pieces.is_empty() {
             return;
         }
         // The syllables are read when first needed (cleared above; empty text has none).
@@ -248,11 +268,7 @@ impl Matcher {
         let (mut e, mut d) = (0, 0);
         loop {
             let next_e = s.ends.get(e).map(|x| (x.0, x.1));
-            // The next eligible programme phrase, by its index in `programme`.
-            while d < self.programme.len() && !runs(d) {
-                d += 1;
-            }
-            let next_d = self.programme.get(d).copied();
+            let next_d = s.pieces.get(d).map(|&k| self.programme[k as usize]);
             let (fi, pi, indexed) = match (next_e, next_d) {
                 (None, None) => break,
                 (Some(a), Some(b)) if b < a => (b.0, b.1, false),
@@ -385,7 +401,7 @@ impl Pass<'_> {
 }
 
 thread_local! {
-    static FUZZY_SCRATCH: std::cell::RefCell<FuzzyScratch> = std::cell::RefCell::new(FuzzyScratch::default());
+    static FUZZY_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 #[cfg(test)]

@@ -123,8 +123,8 @@ struct Masks {
 }
 
 impl Masks {
-    /// Becomes a copy of `source`, reusing its own buffers: the scan copies a mask per
-    /// utterance, and a fresh clone allocated three vectors each time.
+    /// Becomes a copy of `source`, reusing its own buffers: the scan copies a mask for each
+    /// utterance a windowed rule looks at, and a fresh clone allocated three vectors each time.
     fn copy_from(&mut self, source: &Masks) {
         self.cond.clone_from(&source.cond);
         self.trig.clone_from(&source.trig);
@@ -369,37 +369,46 @@ impl Scanner {
         let mut found: Vec<Occurrence> = Vec::new();
         let admitted = self.windowed_admitted(call);
         let mut next = 0;
-        for (i, seg) in segs.iter().enumerate() {
-            m.copy_from(&self.masks[role_slot(seg.role)]);
-            // The role masks leave the windowed rules' conditions off.
-            while let Some(&(_, ri)) = admitted.get(next).filter(|a| a.0 == i) {
-                m.cond[ri] = true;
-                m.eligible[ri] = true;
-                m.any = true;
-                next += 1;
-            }
-            let Masks { cond, trig, eligible, any } = &m;
-            if !any {
-                continue;
-            }
-            found.clear();
-            self.matcher.find(call.norm(i), eligible, &mut found);
-            found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
-            for group in found.chunk_by(|a, b| a.rule == b.rule) {
-                let ri = group[0].rule;
-                let excluded = group.iter().any(|o| o.slot == Slot::Unless);
-                for o in group {
-                    let keep = match o.slot {
-                        Slot::Unless => false,
-                        Slot::Trigger => trig[ri],
-                        _ => cond[ri] && !excluded,
-                    };
-                    if keep {
-                        occs.push(Occ { utterance: i, o: *o });
+        Matcher::with_scratch(|scratch| {
+            for (i, seg) in segs.iter().enumerate() {
+                let role_masks = &self.masks[role_slot(seg.role)];
+                // The role masks leave the windowed rules' conditions off: a copy turns them on
+                // where they look.
+                let masks = if admitted.get(next).is_some_and(|a| a.0 == i) {
+                    m.copy_from(role_masks);
+                    while let Some(&(_, ri)) = admitted.get(next).filter(|a| a.0 == i) {
+                        m.cond[ri] = true;
+                        m.eligible[ri] = true;
+                        m.any = true;
+                        next += 1;
+                    }
+                    &m
+                } else {
+                    role_masks
+                };
+                let Masks { cond, trig, eligible, any } = masks;
+                if !any {
+                    continue;
+                }
+                found.clear();
+                self.matcher.find_with(call.norm(i), eligible, &mut found, scratch);
+                found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
+                for group in found.chunk_by(|a, b| a.rule == b.rule) {
+                    let ri = group[0].rule;
+                    let excluded = group.iter().any(|o| o.slot == Slot::Unless);
+                    for o in group {
+                        let keep = match o.slot {
+                            Slot::Unless => false,
+                            Slot::Trigger => trig[ri],
+                            _ => cond[ri] && !excluded,
+                        };
+                        if keep {
+                            occs.push(Occ { utterance: i, o: *o });
+                        }
                     }
                 }
             }
-        }
+        });
         RuleOccs::of(occs, rules.len())
     }
 
