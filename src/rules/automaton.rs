@@ -132,7 +132,7 @@ impl Dense {
                 Width::Two { .. } => nfa.next_state(Anchored::No, nfa.next_state(Anchored::No, s, (e >> 8) as u8), e as u8),
             }
         };
-        let start = nfa.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
+        let start = start_of(nfa)?;
         // Reachable states in breadth-first order, and each one's successors by symbol.
         let mut index: HashMap<StateID, u32> = HashMap::from([(start, 0)]);
         let mut states = vec![start];
@@ -153,13 +153,14 @@ impl Dense {
             k += 1;
         }
         // Renumbered: states without matches first, in their order, then those with.
+        let matching: Vec<bool> = states.iter().map(|&s| nfa.is_match(s)).collect();
         let mut order: Vec<u32> = (0..states.len() as u32).collect();
-        order.sort_by_key(|&i| nfa.is_match(states[i as usize]));
+        order.sort_by_key(|&i| matching[i as usize]);
         let mut new = vec![0u32; states.len()];
         for (n, &old) in order.iter().enumerate() {
             new[old as usize] = n as u32;
         }
-        let first = order.iter().position(|&i| nfa.is_match(states[i as usize])).unwrap_or(states.len());
+        let first = matching.iter().filter(|m| !**m).count();
         let mut trans = vec![0u32; states.len() * stride].into_boxed_slice();
         let (mut match_starts, mut patterns) = (Vec::new(), Vec::new());
         for (n, &old) in order.iter().enumerate() {
@@ -234,7 +235,7 @@ impl Phrases {
             Some((dense, start)) => (Aut::Dense(dense), start),
             None => {
                 let nfa = contiguous::Builder::new().build_from_noncontiguous(&nfa)?;
-                let start = nfa.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))?;
+                let start = start_of(&nfa)?;
                 // The NFA is fed a symbol's bytes, kept encoded ([`Width::encode`]) so that
                 // the pass does no arithmetic to find them.
                 for s in symbols.values_mut() {
@@ -293,6 +294,11 @@ impl Phrases {
             }
         }
     }
+}
+
+/// The unanchored start state of `a`.
+fn start_of<A: Automaton>(a: &A) -> Result<StateID, BuildError> {
+    a.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))
 }
 
 /// A value per character of the Basic Multilingual Plane, in 256-character pages:

@@ -704,7 +704,7 @@ fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: u
 /// Off a tie (`ms % 100 == 50`) the true quotient is at least 0.001 from one, so rounding it
 /// half up is what rounding the float gives (for any span under a few centuries, where the
 /// float is that close); a tie is left to the float's own rounding.
-pub(crate) struct Secs(pub u64);
+struct Secs(u64);
 
 impl std::fmt::Display for Secs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
