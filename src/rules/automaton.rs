@@ -270,7 +270,7 @@ impl Phrases {
     #[inline(always)]
     pub fn with_step<V: Visit>(&self, v: V) -> V::Out {
         match (&self.aut, self.width) {
-            (Aut::Dense(a), _) => v.visit(a),
+            (Aut::Dense(a), _) => v.visit(DenseStep { trans: &a.trans, first_match: a.first_match }),
             (Aut::Nfa(a), Width::One) => v.visit(One(a)),
             (Aut::Nfa(a), Width::Two { .. }) => v.visit(Two(a)),
         }
@@ -333,9 +333,12 @@ impl<T: Copy + Default + PartialEq> PagedTable<T> {
     /// The value of code point `c`, below U+10000.
     #[inline(always)]
     pub fn get(&self, c: u32) -> T {
-        let page = self.pages[(c >> 8) as usize & 0xFF] as usize;
-        // `page` is a page's offset, so `page + 255` is within `slots`.
-        self.slots.get(page + (c & 0xFF) as usize).copied().unwrap_or_default()
+        let i = self.pages[(c >> 8) as usize & 0xFF] as usize + (c & 0xFF) as usize;
+        debug_assert!(i < self.slots.len());
+        // SAFETY: only `new` writes `pages` and `slots`, and every page offset it writes is
+        // that of a whole page of 256 slots, so any offset in a page is within `slots`.
+        // Unchecked, as this runs for every character of every utterance.
+        unsafe { *self.slots.get_unchecked(i) }
     }
 }
 
@@ -353,7 +356,14 @@ pub fn decode(text: &str, i: usize) -> (u32, usize) {
 /// One move of an automaton of a known kind ([`Phrases::with_step`]).
 pub trait Step {
     /// Moves `cur` over one character's (encoded) symbol; true when phrases end there.
-    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool;
+    ///
+    /// # Safety
+    ///
+    /// `cur` is this automaton's: its [`Phrases::start`], or where earlier steps of this
+    /// automaton left it; `symbol` is 0 or one of its symbols ([`Phrases::symbol`]). The
+    /// dense table then steps without a bounds check: the pass's loop is short, and the
+    /// check's comparisons and registers were a good part of it.
+    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool;
 }
 
 /// What runs with a [`Step`]: a generic method, which a closure cannot have.
@@ -367,15 +377,28 @@ pub struct NoStep;
 
 impl Step for NoStep {
     #[inline(always)]
-    fn step(&self, _: &mut Cursor, _: u16) -> bool {
+    unsafe fn step(&self, _: &mut Cursor, _: u16) -> bool {
         false
     }
 }
 
-impl Step for &Dense {
+/// A [`Dense`] table's step, holding what a step reads by value, so that a pass keeps it
+/// in registers instead of reading it through the table at every character.
+#[derive(Clone, Copy)]
+pub struct DenseStep<'a> {
+    trans: &'a [u32],
+    first_match: u32,
+}
+
+impl Step for DenseStep<'_> {
     #[inline(always)]
-    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
-        cur.0 = self.trans[cur.0 as usize + symbol as usize];
+    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+        let i = cur.0 as usize + symbol as usize;
+        debug_assert!(i < self.trans.len(), "cursor {} and symbol {symbol} outside the table", cur.0);
+        // SAFETY: by the caller's contract `cur` is a premultiplied state of this table, at
+        // most `(states − 1) × stride`, and `symbol` one of its symbols, below `stride`; so
+        // `i` is below `states × stride`, the table's length.
+        cur.0 = unsafe { *self.trans.get_unchecked(i) };
         cur.0 >= self.first_match
     }
 }
@@ -385,7 +408,7 @@ struct One<'a, A>(&'a A);
 
 impl<A: Automaton> Step for One<'_, A> {
     #[inline(always)]
-    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
         let s = self.0.next_state(Anchored::No, StateID::new_unchecked(cur.0 as usize), symbol as u8);
         cur.0 = s.as_u32();
         self.0.is_special(s) && self.0.is_match(s)
@@ -397,7 +420,7 @@ struct Two<'a, A>(&'a A);
 
 impl<A: Automaton> Step for Two<'_, A> {
     #[inline(always)]
-    fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
         // No phrase ends on a lead byte, so only the state after the trail byte can match.
         let s = self.0.next_state(Anchored::No, StateID::new_unchecked(cur.0 as usize), (symbol >> 8) as u8);
         let s = self.0.next_state(Anchored::No, s, symbol as u8);
@@ -417,7 +440,8 @@ mod tests {
             impl Visit for Once<'_> {
                 type Out = bool;
                 fn visit<S: Step>(self, s: S) -> bool {
-                    s.step(self.0, self.1)
+                    // SAFETY: the tests step from `start` with the automaton's own symbols.
+                    unsafe { s.step(self.0, self.1) }
                 }
             }
             self.with_step(Once(cur, symbol))

@@ -105,6 +105,10 @@ struct FuzzyScratch {
     /// [`Matcher::find_fuzzy`], those to run.
     pieces: Vec<u32>,
     hits: Vec<fuzzy::FuzzyHit>,
+    /// Where phrases end, per automaton: (state, character offset after the match), as
+    /// [`Pass::run`] writes them; only a prefix is meaningful after a pass.
+    exact_ends: Vec<(Cursor, u32)>,
+    reading_ends: Vec<(Cursor, u32)>,
 }
 
 impl Matcher {
@@ -356,39 +360,39 @@ impl<E: Step> Visit for WithExact<'_, E> {
 
 impl Pass<'_> {
     /// Steps both automata over the text, character by character: each character decoded
-    /// once, one lookup for both its symbols. The inner loop only steps, and leaves to the
-    /// outer one the characters where phrases end: kept small, its state stays in registers.
+    /// once, one lookup for both its symbols. The loop only steps, and writes down where
+    /// phrases end (the state and the character offset) without a branch: every character's
+    /// state is written at the next free slot, which moves on only where phrases end. Handling
+    /// a match inside the loop (one character in six, with the default pack) made it too big
+    /// to keep its state in registers, and its branch was hard to predict. The matches are
+    /// then read in text order, as the loop met them.
     #[inline(always)]
     fn run<E: Step, R: Step>(self, exact: E, readings: R) {
         let Pass { m, text, eligible, s, out, .. } = self;
-        let mut ecur = m.exact.as_ref().map(|e| e.start()).unwrap_or_default();
-        let mut rcur = self.readings.map(|r| r.start()).unwrap_or_default();
-        let (mut i, mut end) = (0, 0);
-        loop {
-            let (e_hit, r_hit) = loop {
-                if i >= text.len() {
-                    return;
-                }
-                let (c, w) = decode(text, i);
-                i += w;
-                end += 1;
-                let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
-                let e_hit = exact.step(&mut ecur, symbols as u16);
-                let r_hit = readings.step(&mut rcur, (symbols >> 16) as u16);
-                if e_hit | r_hit {
-                    break (e_hit, r_hit);
-                }
-            };
-            if e_hit && let Some(e) = &m.exact {
-                m.exact_hits(e, ecur, end, eligible, out);
+        let b = text.as_bytes();
+        // A slot per character at most, plus the one each loop writes past the last match.
+        let room = b.len() + 1;
+        for buf in [&mut s.exact_ends, &mut s.reading_ends] {
+            if buf.len() < room {
+                buf.resize(room, (Cursor::default(), 0));
             }
-            if r_hit && let Some(r) = self.readings {
-                r.each_match(rcur, |p, _| {
+        }
+        let (ecur, rcur) = (m.exact.as_ref().map(|e| e.start()).unwrap_or_default(), self.readings.map(|r| r.start()).unwrap_or_default());
+        let (ebuf, rbuf) = (&mut s.exact_ends[..room], &mut s.reading_ends[..room]);
+        let (ke, kr) = walk(m, text, (exact, ecur, &mut *ebuf), (readings, rcur, &mut *rbuf));
+        if let Some(e) = &m.exact {
+            for &(cur, end) in &ebuf[..ke] {
+                m.exact_hits(e, cur, end as usize, eligible, out);
+            }
+        }
+        if let Some(r) = self.readings {
+            for &(cur, end) in &rbuf[..kr] {
+                r.each_match(cur, |p, _| {
                     for &u in &m.reading_uses[p] {
                         match u {
                             ReadingUse::Window(fi, pi) => {
                                 if eligible[m.fuzzy[fi as usize].rule] {
-                                    s.ends.push((fi, pi, end));
+                                    s.ends.push((fi, pi, end as usize));
                                 }
                             }
                             ReadingUse::Piece(d) => s.pieces.push(d),
@@ -398,6 +402,40 @@ impl Pass<'_> {
             }
         }
     }
+}
+
+/// The loop of [`Pass::run`]: a function of its own, so that its few values stay in
+/// registers; it returns how many matches each automaton wrote down. `exact` and
+/// `readings` are `m`'s automata, starting at `ecur` and `rcur`; each slot list has room
+/// for one more slot than the text has bytes.
+#[inline(never)]
+fn walk<E: Step, R: Step>(
+    m: &Matcher,
+    text: &str,
+    (exact, mut ecur, ebuf): (E, Cursor, &mut [(Cursor, u32)]),
+    (readings, mut rcur, rbuf): (R, Cursor, &mut [(Cursor, u32)]),
+) -> (usize, usize) {
+    let b = text.as_bytes();
+    assert!(ebuf.len() > b.len() && rbuf.len() > b.len());
+    let (mut i, mut end, mut ke, mut kr) = (0usize, 0u32, 0usize, 0usize);
+    while i < b.len() {
+        let (c, w) = decode(text, i);
+        i += w;
+        end += 1;
+        let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
+        // SAFETY: both cursors start at their automaton's start and move only by its steps;
+        // `symbols` holds each automaton's own symbol of `c` (or 0), from `symbols_of`.
+        let (e_hit, r_hit) = unsafe { (exact.step(&mut ecur, symbols as u16), readings.step(&mut rcur, (symbols >> 16) as u16)) };
+        // SAFETY: `ke` and `kr` count matches among the characters before this one, fewer
+        // than the bytes before it, so they are below `b.len()`, within the slot lists.
+        unsafe {
+            *ebuf.get_unchecked_mut(ke) = (ecur, end);
+            *rbuf.get_unchecked_mut(kr) = (rcur, end);
+        }
+        ke += e_hit as usize;
+        kr += r_hit as usize;
+    }
+    (ke, kr)
 }
 
 thread_local! {
