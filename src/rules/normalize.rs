@@ -31,6 +31,24 @@ pub struct Normalized {
     origin: Vec<(u32, u32)>,
     /// The simplified source, when conversion changed anything; else `None` (the input is the source).
     simplified: Option<String>,
+    /// Whether the text holds one of [`CANTONESE`].
+    cantonese: bool,
+}
+
+/// Characters written only in Cantonese (嘅 咗 喺 佢 冇 啲 嘢 哋 嚟), which Mandarin text does not
+/// use: the language check's evidence (`scan::language`). The normaliser notes them as it
+/// goes, at no cost to other characters: they stay out of its table of characters copied as
+/// they are, so the rare text holding one takes the slow path, which notes it. The check
+/// then need not read every utterance a second time.
+pub const CANTONESE: [char; 9] = ['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'];
+
+/// What [`normalize_text_into`] appended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// Characters appended.
+    pub chars: usize,
+    /// Whether they hold one of [`CANTONESE`].
+    pub cantonese: bool,
 }
 
 impl Normalized {
@@ -42,6 +60,11 @@ impl Normalized {
     /// Its length in characters.
     pub fn len_chars(&self) -> usize {
         self.chars
+    }
+
+    /// Whether it holds one of [`CANTONESE`].
+    pub fn holds_cantonese(&self) -> bool {
+        self.cantonese
     }
 
     /// The normalised characters `chars`.
@@ -97,26 +120,27 @@ fn normalize_reusing(s: &str, map: bool, out: &mut Normalized) {
     out.simplified = append_normalized(s, map, out);
 }
 
-/// [`normalize_text`] appended to `buf`; returns the number of characters appended. The
-/// scan normalises a whole call into one buffer this way, one allocation instead of one per
-/// utterance.
-pub fn normalize_text_into(s: &str, buf: &mut String) -> usize {
+/// [`normalize_text`] appended to `buf`; says how many characters it appended, and whether
+/// they hold one of [`CANTONESE`]. The scan normalises a whole call into one buffer this way,
+/// one allocation instead of one per utterance.
+pub fn normalize_text_into(s: &str, buf: &mut String) -> Appended {
     let mut out = Normalized { text: std::mem::take(buf), ..Normalized::default() };
     append_normalized(s, false, &mut out);
     *buf = out.text;
-    out.chars
+    Appended { chars: out.chars, cantonese: out.cantonese }
 }
 
 /// Appends `s` normalised to `out` (empty when `map`); returns the simplified source when
 /// OpenCC changed it. One pass also watches for characters OpenCC would change; only text
 /// holding one (rare: transcripts are simplified already) is converted and normalised again.
 fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String> {
-    let (bytes, chars) = (out.text.len(), out.chars);
+    let (bytes, chars, cantonese) = (out.text.len(), out.chars, out.cantonese);
     if normalize_src(s, map, true, out) {
         return None;
     }
     out.text.truncate(bytes);
     out.chars = chars;
+    out.cantonese = cantonese;
     out.char_bytes.clear();
     out.origin.clear();
     let t = crate::asr::zh::to_simplified(s);
@@ -227,6 +251,7 @@ fn special(src: &str, at: usize, map: bool, watch: bool, out: &mut Normalized) -
     let c = fold(raw);
     if !is_numeral(c) {
         if !(c.is_whitespace() || is_punctuation(c)) {
+            out.cantonese |= CANTONESE.contains(&c);
             out.push(c, at, end, map);
         }
         return Some(end);
@@ -278,6 +303,7 @@ impl Normalized {
         self.char_bytes.clear();
         self.origin.clear();
         self.simplified = None;
+        self.cantonese = false;
     }
 
     fn with_capacity(bytes: usize, map: bool) -> Normalized {
@@ -288,6 +314,7 @@ impl Normalized {
             char_bytes: Vec::with_capacity(cap),
             origin: Vec::with_capacity(cap),
             simplified: None,
+            cantonese: false,
         }
     }
 
@@ -355,9 +382,10 @@ fn numeral_digit(c: char) -> Option<u8> {
 const KEPT_LEN: usize = 0x1_0000;
 
 /// Whether `c` normalises to itself, alone: not folded, not a numeral, not white space or
-/// punctuation (traditional characters are not considered here).
+/// punctuation (traditional characters are not considered here). Nor one of [`CANTONESE`],
+/// which normalise to themselves but are noted on the way.
 fn kept_as_is(c: char) -> bool {
-    fold(c) == c && !is_numeral(c) && !c.is_whitespace() && !is_punctuation(c)
+    fold(c) == c && !is_numeral(c) && !c.is_whitespace() && !is_punctuation(c) && !CANTONESE.contains(&c)
 }
 
 /// One bit per BMP character.
@@ -514,6 +542,7 @@ mod tests {
             "您好", "，", "。", "？", "！", " ", "　", "\t", "一", "二", "十", "〇", "零", "五", "百", "万", "這", "事", "歸",
             "來電", "ＡＢＣ", "ａ", "１２", "Hello", "ok", "3", "…", "“", "”", "【", "】", "·", "é", "Ü", "😀", "𠀀", "々",
             "〜", "ｶ", "-", "_", "'", "\u{3400}", "\u{FA0E}", "\u{F900}", "\u{9FFF}", "〃", "@", "\u{00A0}", "ß", "\n",
+            "嘅", "咗", "啲", "嚟",
         ];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..5000 {
@@ -532,7 +561,10 @@ mod tests {
             let mut buf = String::from("前文");
             let n = normalize_text_into(&s, &mut buf);
             assert_eq!(&buf["前文".len()..], normalize_text(&s).as_str(), "{s:?}");
-            assert_eq!(n, normalize_text(&s).len_chars(), "{s:?}");
+            assert_eq!(n.chars, normalize_text(&s).len_chars(), "{s:?}");
+            // The Cantonese note says what the normalised text holds, in every mode.
+            let holds = normalize_text(&s).as_str().chars().any(|c| CANTONESE.contains(&c));
+            assert_eq!((n.cantonese, normalize(&s).holds_cantonese()), (holds, holds), "{s:?}");
             // Reusing a value that held other text gives the same as a fresh one.
             let mut reused = normalize("這是舊的，ＡＢＣ二十五");
             normalize_into(&s, &mut reused);
@@ -585,6 +617,7 @@ mod tests {
             char_bytes: Vec::with_capacity(cap),
             origin: Vec::with_capacity(cap),
             simplified: None,
+            cantonese: false,
         };
         // Without the map, a run of ideographs kept as they are is copied in one go.
         let mut verbatim: Option<usize> = None;
@@ -637,6 +670,7 @@ mod tests {
         if map {
             out.char_bytes.push(out.text.len() as u32);
         }
+        out.cantonese = out.text.chars().any(|c| CANTONESE.contains(&c));
         Some(out)
     }
 

@@ -7,43 +7,6 @@
 //! the Cantonese written particles (嘅, 咗, 喺, 佢, 冇, 啲, 嘢, 哋, 嚟) that Mandarin does not use.
 //! An utterance counts as foreign when its channel's verdict is foreign or its text is.
 
-/// Characters written only in Cantonese. One is enough: none occurs in Mandarin text.
-const CANTONESE: [char; 9] = ['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'];
-
-/// A bit per BMP code point, set for [`CANTONESE`]: word `c >> 6`, bit `c & 63`. For a
-/// three-byte character the word is read straight from its first two bytes and the bit from
-/// the third (as the normaliser reads its tables).
-const PARTICLES: [u64; 1024] = {
-    let mut bits = [0u64; 1024];
-    let mut i = 0;
-    while i < CANTONESE.len() {
-        let c = CANTONESE[i] as u32;
-        bits[(c >> 6) as usize] |= 1 << (c & 63);
-        i += 1;
-    }
-    bits
-};
-
-/// Whether `text` holds a Cantonese particle. This runs on every agent utterance, so the
-/// UTF-8 is read as bytes: every particle takes three, and a byte that starts three never
-/// continues another character, so any other byte can be stepped over one at a time.
-fn has_cantonese(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while let [x, y, z, ..] = b[i..] {
-        if x & 0xF0 != 0xE0 {
-            i += 1;
-            continue;
-        }
-        let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
-        if PARTICLES[word] >> (z & 0x3F) & 1 != 0 {
-            return true;
-        }
-        i += 3;
-    }
-    false
-}
-
 /// Least Latin letters for an utterance to count as Latin-script speech; shorter ones are
 /// product names and acronyms (ok, app, wifi) inside Mandarin.
 const MIN_LATIN_LETTERS: usize = 8;
@@ -51,9 +14,10 @@ const MIN_LATIN_LETTERS: usize = 8;
 /// The language an utterance's text shows, when it shows one other than Mandarin: `yue` for
 /// Cantonese particles, `en` for text that is mostly Latin letters (English or another
 /// Latin-script language; Whisper's code for the commonest).
-/// `text` is normalised, `chars` long.
-pub(super) fn text_language(text: &str, chars: usize) -> Option<&'static str> {
-    if has_cantonese(text) {
+/// `text` is normalised, `chars` long, and holds a Cantonese particle when `cantonese`
+/// (noted by the normaliser: [`crate::rules::normalize::CANTONESE`]).
+pub(super) fn text_language(text: &str, chars: usize, cantonese: bool) -> Option<&'static str> {
+    if cantonese {
         return Some("yue");
     }
     // Counted in blocks of 255 into a byte, which vectorises 16 bytes a step; a `usize`
@@ -67,11 +31,11 @@ pub(super) fn text_language(text: &str, chars: usize) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::normalize::normalize;
+    use crate::rules::normalize::{CANTONESE, normalize};
 
     fn text_language_of(s: &str) -> Option<&'static str> {
         let n = normalize(s);
-        text_language(n.as_str(), n.len_chars())
+        text_language(n.as_str(), n.len_chars(), n.holds_cantonese())
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl Scanner {
             .enumerate()
             .filter(|(_, s)| rule.role.matches(s.role))
             .map(|(i, s)| {
-                let why = match (channel(s.role), language::text_language(call.norm(i), call.norms[i].chars)) {
+                let why = match (channel(s.role), language::text_language(call.norm(i), call.norms[i].chars, call.norms[i].cantonese)) {
                     (Some((lang, p)), _) => Some(format!("`{lang}` (channel identification, p = {p:.2})")),
                     (None, Some(lang)) if !listed(lang) => Some(format!("`{lang}` (from the text)")),
                     _ => None,
@@ -181,15 +181,20 @@ struct InProgress {
 
 impl InProgress {
     fn new(segs: &[crate::transcript::Segment], spans: &[(u64, u64)], role: Role) -> InProgress {
-        let idx: Vec<usize> = (0..segs.len()).filter(|&i| segs[i].role == role).collect();
-        let sorted = idx.windows(2).all(|w| spans[w[0]].0 <= spans[w[1]].0);
-        let max_end = idx
-            .iter()
-            .scan(0u64, |m, &i| {
-                *m = (*m).max(spans[i].1);
-                Some(*m)
-            })
-            .collect();
+        // Sized for the call, not grown: this runs for both sides of every call.
+        let (mut idx, mut max_end) = (Vec::with_capacity(segs.len()), Vec::with_capacity(segs.len()));
+        let (mut sorted, mut last_start, mut latest) = (true, 0, 0);
+        for (i, s) in segs.iter().enumerate() {
+            if s.role != role {
+                continue;
+            }
+            let (start, end) = spans[i];
+            sorted &= idx.is_empty() || last_start <= start;
+            last_start = start;
+            latest = latest.max(end);
+            idx.push(i);
+            max_end.push(latest);
+        }
         InProgress { idx, sorted, max_end }
     }
 

@@ -193,12 +193,15 @@ struct Call<'a> {
     spans: std::cell::OnceCell<Vec<(u64, u64)>>,
 }
 
-/// Where an utterance's normalised text is in [`Call::text`], and its length in characters.
+/// Where an utterance's normalised text is in [`Call::text`], its length in characters, and
+/// what the language check needs of it.
 #[derive(Clone, Copy, Debug)]
 struct Norm {
     start: usize,
     end: usize,
     chars: usize,
+    /// Whether it holds a Cantonese particle, for the language check.
+    cantonese: bool,
 }
 
 const FILTERS: [RoleFilter; 3] = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
@@ -223,8 +226,8 @@ impl<'a> Call<'a> {
             .iter()
             .map(|s| {
                 let start = text.len();
-                let chars = normalize_text_into(&s.text, &mut text);
-                Norm { start, end: text.len(), chars }
+                let n = normalize_text_into(&s.text, &mut text);
+                Norm { start, end: text.len(), chars: n.chars, cantonese: n.cantonese }
             })
             .collect();
         let mut totals = [0usize; 3];

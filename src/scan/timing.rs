@@ -25,25 +25,37 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     }
     // Per channel, in order of start: an edge is touched when an earlier-starting segment
     // reaches it, or a later-starting one begins at or before it and ends after it.
-    // Grouped by role in segment order, then each group sorted by times when it is not
-    // already (a transcript lists each channel's segments in order, so it seldom needs to be).
-    let mut roles: Vec<Role> = Vec::with_capacity(3);
+    // Grouped by role in segment order (a counting sort: one pass to count, one to place),
+    // then each group sorted by times when it is not already (a transcript lists each
+    // channel's segments in order, so it seldom needs to be). Groups are independent, so
+    // their order does not matter.
+    let slot = |r: Role| match r {
+        Role::Agent => 0,
+        Role::Customer => 1,
+        Role::Mixed => 2,
+    };
+    let mut starts = [0usize; 4];
     for s in segs {
-        if !roles.contains(&s.role) {
-            roles.push(s.role);
-        }
+        starts[slot(s.role) + 1] += 1;
     }
-    roles.sort_unstable();
-    let mut order: Vec<usize> = Vec::with_capacity(segs.len());
-    for &role in &roles {
-        let from = order.len();
-        order.extend((0..segs.len()).filter(|&i| segs[i].role == role));
+    for k in 1..4 {
+        starts[k] += starts[k - 1];
+    }
+    let mut order = vec![0usize; segs.len()];
+    let mut next = starts;
+    for (i, s) in segs.iter().enumerate() {
+        let k = slot(s.role);
+        order[next[k]] = i;
+        next[k] += 1;
+    }
+    for k in 0..3 {
+        let group = &mut order[starts[k]..starts[k + 1]];
         let times = |&i: &usize| (segs[i].start_ms, segs[i].end_ms);
-        if !order[from..].is_sorted_by_key(times) {
-            order[from..].sort_by_key(times);
+        if !group.is_sorted_by_key(times) {
+            group.sort_by_key(times);
         }
     }
-    for group in order.chunk_by(|&a, &b| segs[a].role == segs[b].role) {
+    for group in (0..3).map(|k| &order[starts[k]..starts[k + 1]]) {
         // Furthest end among the segments that start strictly earlier, and among all so far.
         let (mut before, mut all): (Option<u64>, Option<u64>) = (None, None);
         let mut last_start = None;
