@@ -108,23 +108,39 @@ pub struct Cursor(u32);
 /// with no byte classes, no lead byte for a two-byte symbol, and no bounds check beyond the
 /// slice's. States are numbered with the matching ones last, so that whether phrases end is
 /// one comparison.
+///
+/// A table whose states fit is kept in 16-bit entries, half the size of 32-bit ones: the
+/// pass is bound by the loads of its steps, which miss the first-level cache less often in
+/// a smaller table. The stride is even, so that a premultiplied state halved is exact; an
+/// entry and a cursor then hold it halved, and a step doubles it (one address computation).
 #[derive(Debug)]
 struct Dense {
-    /// `trans[state + symbol]`: the next state, premultiplied by the stride (symbols + 1).
-    trans: Box<[u32]>,
+    /// `trans[state + symbol]`: the next state, premultiplied by the stride, halved when
+    /// the entries are 16-bit.
+    trans: Trans,
     stride: u32,
     /// The first (premultiplied) state where phrases end.
     first_match: u32,
+    /// `⌈2³² / stride⌉`: a premultiplied state times this, shifted down 32, is the state's
+    /// number, without a division (slow, and done at every match).
+    reciprocal: u64,
     /// Per match state, in order: where its patterns start in `patterns`, plus the end.
     match_starts: Vec<u32>,
     patterns: Vec<u32>,
 }
 
+#[derive(Debug)]
+enum Trans {
+    Wide(Box<[u32]>),
+    Narrow(Box<[u16]>),
+}
+
 impl Dense {
-    /// The table of `nfa`, whose symbols `0..=symbols` are written as `width` says; `None`
-    /// when it would be larger than [`DENSE_LIMIT`].
+    /// The table of `nfa`, whose symbols `0..=symbols` are written as `width` says, and its
+    /// start cursor; `None` when it would be larger than [`DENSE_LIMIT`].
     fn of(nfa: &noncontiguous::NFA, width: Width, symbols: usize) -> Result<Option<(Dense, u32)>, BuildError> {
-        let stride = symbols + 1;
+        // Even, for 16-bit entries; a column past the last symbol is never read.
+        let stride = (symbols + 2) & !1;
         let step = |s: StateID, symbol: u16| {
             let e = width.encode(symbol);
             match width {
@@ -143,7 +159,7 @@ impl Dense {
                 return Ok(None);
             }
             for symbol in 0..stride {
-                let to = step(states[k], symbol as u16);
+                let to = if symbol <= symbols { step(states[k], symbol as u16) } else { start };
                 let id = *index.entry(to).or_insert_with(|| {
                     states.push(to);
                     states.len() as u32 - 1
@@ -161,7 +177,7 @@ impl Dense {
             new[old as usize] = n as u32;
         }
         let first = matching.iter().filter(|m| !**m).count();
-        let mut trans = vec![0u32; states.len() * stride].into_boxed_slice();
+        let mut trans = vec![0u32; states.len() * stride];
         let (mut match_starts, mut patterns) = (Vec::new(), Vec::new());
         for (n, &old) in order.iter().enumerate() {
             let row = &next[old as usize * stride..(old as usize + 1) * stride];
@@ -175,15 +191,36 @@ impl Dense {
             }
         }
         match_starts.push(patterns.len() as u32);
-        let dense = Dense { trans, stride: stride as u32, first_match: (first * stride) as u32, match_starts, patterns };
-        Ok(Some((dense, new[0] * stride as u32)))
+        let start = new[0] * stride as u32;
+        let narrow = (states.len() - 1) * stride / 2 <= u16::MAX as usize;
+        let (trans, start) = if narrow {
+            (Trans::Narrow(trans.iter().map(|&t| (t / 2) as u16).collect()), start / 2)
+        } else {
+            (Trans::Wide(trans.into_boxed_slice()), start)
+        };
+        let reciprocal = (1u64 << 32).div_ceil(stride as u64);
+        let dense = Dense { trans, stride: stride as u32, first_match: (first * stride) as u32, reciprocal, match_starts, patterns };
+        Ok(Some((dense, start)))
     }
 
-    /// The patterns ending at (premultiplied) match state `s`.
+    /// The patterns ending at match state `s` (a cursor: premultiplied, halved when narrow).
     #[inline]
     fn matches(&self, s: u32) -> &[u32] {
-        let m = ((s - self.first_match) / self.stride) as usize;
+        let s = if matches!(self.trans, Trans::Narrow(_)) { s * 2 } else { s };
+        // Exact for a multiple `x = m × stride` below 2³²: `x × ⌈2³²/stride⌉ / 2³²` is `m`
+        // plus less than `x / 2³²`, under 1.
+        let m = (((s - self.first_match) as u64 * self.reciprocal) >> 32) as usize;
+        debug_assert_eq!(m, ((s - self.first_match) / self.stride) as usize);
         &self.patterns[self.match_starts[m] as usize..self.match_starts[m + 1] as usize]
+    }
+
+    /// Bytes held by the table.
+    #[cfg(test)]
+    fn table_bytes(&self) -> usize {
+        match &self.trans {
+            Trans::Wide(t) => t.len() * 4,
+            Trans::Narrow(t) => t.len() * 2,
+        }
     }
 }
 
@@ -270,7 +307,10 @@ impl Phrases {
     #[inline(always)]
     pub fn with_step<V: Visit>(&self, v: V) -> V::Out {
         match (&self.aut, self.width) {
-            (Aut::Dense(a), _) => v.visit(DenseStep { trans: &a.trans, first_match: a.first_match }),
+            (Aut::Dense(a), _) => match &a.trans {
+                Trans::Wide(t) => v.visit(DenseStep { trans: t, first_match: a.first_match }),
+                Trans::Narrow(t) => v.visit(DenseStep { trans: t, first_match: a.first_match / 2 }),
+            },
             (Aut::Nfa(a), Width::One) => v.visit(One(a)),
             (Aut::Nfa(a), Width::Two { .. }) => v.visit(Two(a)),
         }
@@ -385,20 +425,44 @@ impl Step for NoStep {
 /// A [`Dense`] table's step, holding what a step reads by value, so that a pass keeps it
 /// in registers instead of reading it through the table at every character.
 #[derive(Clone, Copy)]
-pub struct DenseStep<'a> {
-    trans: &'a [u32],
+pub struct DenseStep<'a, T> {
+    trans: &'a [T],
+    /// In the cursors' units.
     first_match: u32,
 }
 
-impl Step for DenseStep<'_> {
+/// An entry of a [`Dense`] table: the premultiplied state, or its half in 16 bits.
+pub trait Entry: Copy {
+    /// How far a cursor shifts left to be a premultiplied state.
+    const SHIFT: u32;
+    fn get(self) -> u32;
+}
+
+impl Entry for u32 {
+    const SHIFT: u32 = 0;
+    #[inline(always)]
+    fn get(self) -> u32 {
+        self
+    }
+}
+
+impl Entry for u16 {
+    const SHIFT: u32 = 1;
+    #[inline(always)]
+    fn get(self) -> u32 {
+        self as u32
+    }
+}
+
+impl<T: Entry> Step for DenseStep<'_, T> {
     #[inline(always)]
     unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
-        let i = cur.0 as usize + symbol as usize;
+        let i = ((cur.0 as usize) << T::SHIFT) + symbol as usize;
         debug_assert!(i < self.trans.len(), "cursor {} and symbol {symbol} outside the table", cur.0);
-        // SAFETY: by the caller's contract `cur` is a premultiplied state of this table, at
-        // most `(states − 1) × stride`, and `symbol` one of its symbols, below `stride`; so
-        // `i` is below `states × stride`, the table's length.
-        cur.0 = unsafe { *self.trans.get_unchecked(i) };
+        // SAFETY: by the caller's contract `cur` is a state of this table, premultiplied at
+        // most `(states − 1) × stride` once shifted, and `symbol` one of its symbols, below
+        // `stride`; so `i` is below `states × stride`, the table's length.
+        cur.0 = unsafe { self.trans.get_unchecked(i) }.get();
         cur.0 >= self.first_match
     }
 }
@@ -462,7 +526,7 @@ mod tests {
         /// Heap bytes held.
         fn memory_usage(&self) -> usize {
             let aut = match &self.aut {
-                Aut::Dense(a) => a.trans.len() * 4 + a.patterns.len() * 4 + a.match_starts.len() * 4,
+                Aut::Dense(a) => a.table_bytes() + a.patterns.len() * 4 + a.match_starts.len() * 4,
                 Aut::Nfa(a) => a.memory_usage(),
             };
             aut + self.symbols.len() * 8 + self.lens.len() * 4
@@ -499,7 +563,7 @@ mod tests {
         let patterns: Vec<String> = ["不知道", "我不知道", "知道", "您好", "a1", "𠀀好"].iter().map(|s| s.to_string()).collect();
         let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
         assert!(matches!(ph.width, Width::One));
-        assert!(matches!(ph.aut, Aut::Dense(_)));
+        assert!(matches!(&ph.aut, Aut::Dense(d) if matches!(d.trans, Trans::Narrow(_))));
         check(&patterns, &["我不知道啊知道吗".into(), "您好您好a1𠀀好".into(), "".into(), "无关的话".into()]);
     }
 
@@ -529,6 +593,18 @@ mod tests {
         assert!(matches!(ph.aut, Aut::Dense(_)), "{} bytes", ph.memory_usage());
         let text: String = chars.iter().rev().chain(chars.iter()).chain("x一丁七万丈丁".chars().collect::<Vec<_>>().iter()).collect();
         check(&patterns, &[text, "一丁七万丈".into(), "".into()]);
+    }
+
+    /// A dense table with more (premultiplied) states than 16 bits hold keeps 32-bit entries,
+    /// with the same matches.
+    #[test]
+    fn a_dense_table_too_large_for_16_bits_is_wide() {
+        let chars: Vec<char> = (0x4E00u32..0x4E00 + 199).filter_map(char::from_u32).collect();
+        let patterns: Vec<String> = (0..200).map(|i| (0..4).map(|k| chars[(i * 7 + k * 13 + i / 3) % chars.len()]).collect()).collect();
+        let ph = Phrases::of_strs(&patterns).unwrap().unwrap();
+        assert!(matches!(&ph.aut, Aut::Dense(d) if matches!(d.trans, Trans::Wide(_))), "{} bytes", ph.memory_usage());
+        let text: String = patterns[10..60].concat() + &chars.iter().rev().collect::<String>();
+        check(&patterns, &[text, "".into()]);
     }
 
     #[test]

@@ -65,13 +65,14 @@ struct FuzzyPhrase {
 #[derive(Debug)]
 pub struct Matcher {
     exact: Option<Phrases>,
-    uses: Vec<Vec<Use>>,
+    /// Per exact pattern, the (rule, list) pairs using it.
+    uses: Lists<Use>,
     fuzzy: Vec<FuzzyRule>,
     /// One automaton over the reading keys of every substitution-only fuzzy phrase and of the
     /// pieces of the others ([`fuzzy::pieces`]): the same pass finds the candidates of all.
     readings: Option<Phrases>,
     /// Per reading pattern: (index in `fuzzy`, index of the phrase).
-    reading_uses: Vec<Vec<ReadingUse>>,
+    reading_uses: Lists<ReadingUse>,
     /// (index in `fuzzy`, index of the phrase) of the phrases left to the programme, in order.
     programme: Vec<(u32, u32)>,
     /// The programme phrases (indices in `programme`, ascending) that run on every utterance,
@@ -79,6 +80,33 @@ pub struct Matcher {
     unfiltered: Vec<u32>,
     /// Per BMP character, its symbol in `exact` (low 16 bits) and in `readings` (high 16).
     symbols: PagedTable<u32>,
+}
+
+/// A list per index, in one allocation: the pass looks one up at every match, and a list
+/// per heap allocation cost a scattered load or two each time.
+#[derive(Debug)]
+struct Lists<T> {
+    /// Where list `i` starts in `items`, plus the end.
+    starts: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Lists<T> {
+    fn of(lists: Vec<Vec<T>>) -> Lists<T> {
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        starts.push(0);
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        for l in lists {
+            items.extend(l);
+            starts.push(items.len() as u32);
+        }
+        Lists { starts, items }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &[T] {
+        &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
 }
 
 /// What a reading pattern stands for.
@@ -182,6 +210,7 @@ impl Matcher {
             }
         }
         let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
+        let (uses, reading_uses) = (Lists::of(uses), Lists::of(reading_uses));
         let mut m = Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered, symbols: PagedTable::new(|_| 0) };
         m.symbols = PagedTable::new(|c| m.symbols_of(c as u32));
         Ok(m)
@@ -230,7 +259,7 @@ impl Matcher {
     #[inline]
     fn exact_hits(&self, e: &Phrases, cur: Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
         e.each_match(cur, |p, len| {
-            for u in &self.uses[p] {
+            for u in self.uses.get(p) {
                 if eligible[u.rule as usize] {
                     out.push(Occurrence {
                         rule: u.rule as usize,
@@ -388,7 +417,7 @@ impl Pass<'_> {
         if let Some(r) = self.readings {
             for &(cur, end) in &rbuf[..kr] {
                 r.each_match(cur, |p, _| {
-                    for &u in &m.reading_uses[p] {
+                    for &u in m.reading_uses.get(p) {
                         match u {
                             ReadingUse::Window(fi, pi) => {
                                 if eligible[m.fuzzy[fi as usize].rule] {

@@ -33,6 +33,8 @@ pub struct Normalized {
     simplified: Option<String>,
     /// Whether the text holds one of [`CANTONESE`].
     cantonese: bool,
+    /// How many of its characters are ASCII letters.
+    latin: usize,
 }
 
 /// Characters written only in Cantonese (嘅 咗 喺 佢 冇 啲 嘢 哋 嚟), which Mandarin text does not
@@ -49,6 +51,8 @@ pub struct Appended {
     pub chars: usize,
     /// Whether they hold one of [`CANTONESE`].
     pub cantonese: bool,
+    /// How many of them are ASCII letters (the language check's other evidence).
+    pub latin_letters: usize,
 }
 
 impl Normalized {
@@ -65,6 +69,11 @@ impl Normalized {
     /// Whether it holds one of [`CANTONESE`].
     pub fn holds_cantonese(&self) -> bool {
         self.cantonese
+    }
+
+    /// How many of its characters are ASCII letters.
+    pub fn latin_letters(&self) -> usize {
+        self.latin
     }
 
     /// The normalised characters `chars`.
@@ -127,20 +136,21 @@ pub fn normalize_text_into(s: &str, buf: &mut String) -> Appended {
     let mut out = Normalized { text: std::mem::take(buf), ..Normalized::default() };
     append_normalized(s, false, &mut out);
     *buf = out.text;
-    Appended { chars: out.chars, cantonese: out.cantonese }
+    Appended { chars: out.chars, cantonese: out.cantonese, latin_letters: out.latin }
 }
 
 /// Appends `s` normalised to `out` (empty when `map`); returns the simplified source when
 /// OpenCC changed it. One pass also watches for characters OpenCC would change; only text
 /// holding one (rare: transcripts are simplified already) is converted and normalised again.
 fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String> {
-    let (bytes, chars, cantonese) = (out.text.len(), out.chars, out.cantonese);
+    let (bytes, chars, cantonese, latin) = (out.text.len(), out.chars, out.cantonese, out.latin);
     if normalize_src(s, map, true, out) {
         return None;
     }
     out.text.truncate(bytes);
     out.chars = chars;
     out.cantonese = cantonese;
+    out.latin = latin;
     out.char_bytes.clear();
     out.origin.clear();
     let t = crate::asr::zh::to_simplified(s);
@@ -183,7 +193,7 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
 fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
     let (kept, dropped) = (kept_table(watch), dropped_table());
     let b = src.as_bytes();
-    let (mut i, mut run, mut chars) = (0, 0, 0);
+    let (mut i, mut run, mut chars, mut latin) = (0, 0, 0, 0);
     while i < b.len() {
         // Runs of three-byte characters kept as they are: nearly all of Chinese text.
         // Common punctuation (，。？) is dropped here too, without the character logic.
@@ -205,6 +215,7 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
         }
         let w = kept_width(kept, &b[i..]);
         if w != 0 {
+            latin += (w == 1 && b[i].is_ascii_alphabetic()) as usize;
             i += w;
             chars += 1;
             continue;
@@ -217,6 +228,7 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
     }
     out.text.push_str(&src[run..]);
     out.chars += chars;
+    out.latin += latin;
     true
 }
 
@@ -304,6 +316,7 @@ impl Normalized {
         self.origin.clear();
         self.simplified = None;
         self.cantonese = false;
+        self.latin = 0;
     }
 
     fn with_capacity(bytes: usize, map: bool) -> Normalized {
@@ -315,6 +328,7 @@ impl Normalized {
             origin: Vec::with_capacity(cap),
             simplified: None,
             cantonese: false,
+            latin: 0,
         }
     }
 
@@ -327,6 +341,7 @@ impl Normalized {
         }
         self.text.push_str(ch);
         self.chars += 1;
+        self.latin += (ch.len() == 1 && ch.as_bytes()[0].is_ascii_alphabetic()) as usize;
     }
 
     #[inline]
@@ -337,6 +352,7 @@ impl Normalized {
         }
         self.text.push(c);
         self.chars += 1;
+        self.latin += c.is_ascii_alphabetic() as usize;
     }
 }
 
@@ -565,6 +581,8 @@ mod tests {
             // The Cantonese note says what the normalised text holds, in every mode.
             let holds = normalize_text(&s).as_str().chars().any(|c| CANTONESE.contains(&c));
             assert_eq!((n.cantonese, normalize(&s).holds_cantonese()), (holds, holds), "{s:?}");
+            let letters = normalize_text(&s).as_str().bytes().filter(u8::is_ascii_alphabetic).count();
+            assert_eq!((n.latin_letters, normalize(&s).latin_letters()), (letters, letters), "{s:?}");
             // Reusing a value that held other text gives the same as a fresh one.
             let mut reused = normalize("這是舊的，ＡＢＣ二十五");
             normalize_into(&s, &mut reused);
@@ -618,6 +636,7 @@ mod tests {
             origin: Vec::with_capacity(cap),
             simplified: None,
             cantonese: false,
+            latin: 0,
         };
         // Without the map, a run of ideographs kept as they are is copied in one go.
         let mut verbatim: Option<usize> = None;
@@ -671,6 +690,7 @@ mod tests {
             out.char_bytes.push(out.text.len() as u32);
         }
         out.cantonese = out.text.chars().any(|c| CANTONESE.contains(&c));
+        out.latin = out.text.bytes().filter(u8::is_ascii_alphabetic).count();
         Some(out)
     }
 

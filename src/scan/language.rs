@@ -13,19 +13,16 @@ const MIN_LATIN_LETTERS: usize = 8;
 
 /// The language an utterance's text shows, when it shows one other than Mandarin: `yue` for
 /// Cantonese particles, `en` for text that is mostly Latin letters (English or another
-/// Latin-script language; Whisper's code for the commonest).
-/// `text` is normalised, `chars` long, and holds a Cantonese particle when `cantonese`
-/// (noted by the normaliser: [`crate::rules::normalize::CANTONESE`]).
-pub(super) fn text_language(text: &str, chars: usize, cantonese: bool) -> Option<&'static str> {
+/// Latin-script language; Whisper's code for the commonest). The evidence is what the
+/// normaliser noted of the utterance ([`crate::rules::normalize::Appended`]): its length in
+/// characters, whether it holds a Cantonese particle, and how many of its characters are
+/// ASCII letters; the text is not read again.
+pub(super) fn text_language(chars: usize, cantonese: bool, latin_letters: usize) -> Option<&'static str> {
     if cantonese {
         return Some("yue");
     }
-    // Counted in blocks of 255 into a byte, which vectorises 16 bytes a step; a `usize`
-    // count per byte did four.
-    let letters: usize =
-        text.as_bytes().chunks(255).map(|c| c.iter().fold(0u8, |n, b| n + b.is_ascii_alphabetic() as u8) as usize).sum();
     // Twice as many letters as other characters: mostly Latin.
-    (letters >= MIN_LATIN_LETTERS && letters * 3 >= chars * 2).then_some("en")
+    (latin_letters >= MIN_LATIN_LETTERS && latin_letters * 3 >= chars * 2).then_some("en")
 }
 
 #[cfg(test)]
@@ -35,7 +32,7 @@ mod tests {
 
     fn text_language_of(s: &str) -> Option<&'static str> {
         let n = normalize(s);
-        text_language(n.as_str(), n.len_chars(), n.holds_cantonese())
+        text_language(n.len_chars(), n.holds_cantonese(), n.latin_letters())
     }
 
     #[test]

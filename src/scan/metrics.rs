@@ -138,7 +138,7 @@ impl Scanner {
             .enumerate()
             .filter(|(_, s)| rule.role.matches(s.role))
             .map(|(i, s)| {
-                let why = match (channel(s.role), language::text_language(call.norm(i), call.norms[i].chars, call.norms[i].cantonese)) {
+                let why = match (channel(s.role), language::text_language(call.norms[i].chars, call.norms[i].cantonese, call.norms[i].latin)) {
                     (Some((lang, p)), _) => Some(format!("`{lang}` (channel identification, p = {p:.2})")),
                     (None, Some(lang)) if !listed(lang) => Some(format!("`{lang}` (from the text)")),
                     _ => None,

@@ -200,8 +200,9 @@ struct Norm {
     start: usize,
     end: usize,
     chars: usize,
-    /// Whether it holds a Cantonese particle, for the language check.
+    /// Whether it holds a Cantonese particle, and how many ASCII letters: for the language check.
     cantonese: bool,
+    latin: usize,
 }
 
 const FILTERS: [RoleFilter; 3] = [RoleFilter::Agent, RoleFilter::Customer, RoleFilter::Any];
@@ -227,7 +228,7 @@ impl<'a> Call<'a> {
             .map(|s| {
                 let start = text.len();
                 let n = normalize_text_into(&s.text, &mut text);
-                Norm { start, end: text.len(), chars: n.chars, cantonese: n.cantonese }
+                Norm { start, end: text.len(), chars: n.chars, cantonese: n.cantonese, latin: n.latin_letters }
             })
             .collect();
         let mut totals = [0usize; 3];
@@ -596,16 +597,34 @@ impl Scanner {
     }
 }
 
-/// `findings` in order of start time, ties in their order: a stable sort of indices, since
-/// a finding is a large value to move about.
-fn sorted_by_start(findings: Vec<Finding>) -> Vec<Finding> {
+/// `findings` in order of start time, ties in their order. A finding is a large value to
+/// move about, so the order is found on keys, and each finding is then moved once, by
+/// walking the permutation's cycles in place (`swap`), not copied out and back.
+fn sorted_by_start(mut findings: Vec<Finding>) -> Vec<Finding> {
     if findings.is_sorted_by_key(|f| f.start_ms) {
         return findings;
     }
     let mut order: Vec<(u64, usize)> = findings.iter().enumerate().map(|(i, f)| (f.start_ms, i)).collect();
     order.sort_unstable();
-    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-    order.iter().filter_map(|&(_, i)| slots[i].take()).collect()
+    put_in_order(&mut findings, order.into_iter().map(|(_, i)| i).collect());
+    findings
+}
+
+/// Rearranges `v` so that position `k` holds what was at `from[k]` (`from` a permutation),
+/// moving each value once along the permutation's cycles.
+fn put_in_order<T>(v: &mut [T], mut from: Vec<usize>) {
+    for k in 0..from.len() {
+        // Follow the cycle through `k`: the value `at` needs is still where it started, and
+        // the one it held moves on to the next place of the cycle.
+        let mut at = k;
+        while from[at] != k {
+            let next = from[at];
+            v.swap(at, next);
+            from[at] = at;
+            at = next;
+        }
+        from[at] = at;
+    }
 }
 
 thread_local! {

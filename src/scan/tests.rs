@@ -402,3 +402,24 @@ fn odd_transcripts_do_not_panic() {
     let f = req.scan(&call(&[("c", 0, 0, "")]));
     assert_eq!((f.len(), f[0].start_ms, f[0].end_ms), (1, 0, 0));
 }
+
+/// Every permutation of a few values, and random longer ones, end up in the order asked.
+#[test]
+fn findings_are_put_in_order_by_their_cycles() {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for n in 0..40usize {
+        for _ in 0..20 {
+            let mut from: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                from.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let mut v: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+            put_in_order(&mut v, from.clone());
+            let want: Vec<String> = from.iter().map(|i| format!("v{i}")).collect();
+            assert_eq!(v, want, "{from:?}");
+        }
+    }
+}
