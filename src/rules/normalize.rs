@@ -205,6 +205,13 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
             } else if dropped[word] >> bit & 1 != 0 {
                 out.text.push_str(&src[run..i]);
                 run = i + 3;
+            } else if let Some(d) = lone_digit(b, i, word, bit) {
+                // A digit written as a Chinese numeral (订单号一二三…) is its digit whatever
+                // surrounds it unless 十 follows (二十 → 20); only 十 needs the run logic.
+                out.text.push_str(&src[run..i]);
+                out.text.push((b'0' + d) as char);
+                run = i + 3;
+                chars += 1;
             } else {
                 break;
             }
@@ -230,6 +237,16 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
     out.chars += chars;
     out.latin += latin;
     true
+}
+
+/// The digit of the numeral whose three UTF-8 bytes start at `b[i]` (table word `word`, bit
+/// `bit`, as [`normalize_plain`] reads them), when the character after it is not 十: such a
+/// numeral normalises to its digit alone, as [`special`] writes it. `None` otherwise.
+#[inline]
+fn lone_digit(b: &[u8], i: usize, word: usize, bit: u8) -> Option<u8> {
+    let c = char::from_u32(((word as u32) << 6) | bit as u32)?;
+    let d = numeral_digit(c)?;
+    (!b[i + 3..].starts_with("十".as_bytes())).then_some(d)
 }
 
 /// The UTF-8 length of the character `b` starts with when it normalises to itself (one or
