@@ -239,8 +239,19 @@ impl Matcher {
 
     /// [`Matcher::find`] with the caller's buffers.
     pub fn find_with(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
+        self.find_in(text, eligible, self.any_fuzzy(eligible), out, scratch);
+    }
+
+    /// Whether any rule marked in `eligible` is fuzzy: [`Matcher::find_in`]'s `fuzzy_on`.
+    pub fn any_fuzzy(&self, eligible: &[bool]) -> bool {
+        self.fuzzy.iter().any(|f| eligible[f.rule])
+    }
+
+    /// [`Matcher::find_with`], told whether any eligible rule is fuzzy
+    /// ([`Matcher::any_fuzzy`]): a caller using one `eligible` for many texts asks once.
+    pub fn find_in(&self, text: &str, eligible: &[bool], fuzzy_on: bool, out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
+        debug_assert_eq!(fuzzy_on, self.any_fuzzy(eligible));
         let s = &mut scratch.0;
-        let fuzzy_on = self.fuzzy.iter().any(|f| eligible[f.rule]);
         let base = out.len();
         s.ends.clear();
         s.pieces.clear();

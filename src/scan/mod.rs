@@ -120,6 +120,8 @@ struct Masks {
     trig: Vec<bool>,
     eligible: Vec<bool>,
     any: bool,
+    /// Whether an eligible rule is fuzzy ([`Matcher::any_fuzzy`]).
+    fuzzy: bool,
 }
 
 impl Masks {
@@ -130,6 +132,7 @@ impl Masks {
         self.trig.clone_from(&source.trig);
         self.eligible.clone_from(&source.eligible);
         self.any = source.any;
+        self.fuzzy = source.fuzzy;
     }
 }
 
@@ -314,7 +317,8 @@ impl Scanner {
             let trig: Vec<bool> = rules.iter().map(|r| r.lexical.is_some() && lexical::may_trigger(r, role)).collect();
             let eligible: Vec<bool> = cond.iter().zip(&trig).map(|(a, b)| *a || *b).collect();
             let any = eligible.iter().any(|x| *x);
-            Masks { cond, trig, eligible, any }
+            let fuzzy = matcher.any_fuzzy(&eligible);
+            Masks { cond, trig, eligible, any, fuzzy }
         });
         let windowed = (0..rules.len()).filter(|&i| rules[i].lexical.is_some() && rules[i].window.is_some()).collect();
         Ok(Scanner { pack, matcher, masks, windowed })
@@ -370,7 +374,7 @@ impl Scanner {
         // A few occurrences per utterance is usual: sized for that, not grown by doubling.
         let mut occs: Vec<Occ> = Vec::with_capacity(4 * segs.len());
         let mut m = Masks::default();
-        let mut found: Vec<Occurrence> = Vec::new();
+        let mut found: Vec<Occurrence> = Vec::with_capacity(32);
         let admitted = self.windowed_admitted(call);
         let mut next = 0;
         Matcher::with_scratch(|scratch| {
@@ -384,18 +388,19 @@ impl Scanner {
                         m.cond[ri] = true;
                         m.eligible[ri] = true;
                         m.any = true;
+                        m.fuzzy |= rules[ri].fuzzy.is_some();
                         next += 1;
                     }
                     &m
                 } else {
                     role_masks
                 };
-                let Masks { cond, trig, eligible, any } = masks;
+                let Masks { cond, trig, eligible, any, fuzzy } = masks;
                 if !any {
                     continue;
                 }
                 found.clear();
-                self.matcher.find_with(call.norm(i), eligible, &mut found, scratch);
+                self.matcher.find_in(call.norm(i), eligible, *fuzzy, &mut found, scratch);
                 found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
                 for group in found.chunk_by(|a, b| a.rule == b.rule) {
                     let ri = group[0].rule;
