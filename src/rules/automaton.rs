@@ -341,44 +341,51 @@ fn start_of<A: Automaton>(a: &A) -> Result<StateID, BuildError> {
     a.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))
 }
 
-/// A value per character of the Basic Multilingual Plane, in 256-character pages:
-/// `pages[c >> 8]` is the page's offset in `slots`, and pages holding only the default value
-/// share page 0. Two loads per lookup, and a few KB for a pack's characters.
+/// A 32-bit value per character of the Basic Multilingual Plane, in 256-character pages,
+/// in one allocation: `table[c >> 8]` is the offset of the character's page in `table`
+/// itself (the first 256 entries are the page offsets), and pages holding only zeros share
+/// one. Two dependent loads per lookup through one base pointer (a pass's loop is short of
+/// registers), and a few KB for a pack's characters.
 #[derive(Debug)]
-pub struct PagedTable<T> {
-    pages: Box<[u32; 256]>,
-    slots: Vec<T>,
+pub struct PagedTable {
+    table: Box<[u32]>,
 }
 
-impl<T: Copy + Default + PartialEq> PagedTable<T> {
+impl PagedTable {
     /// The table of `f` over the BMP.
-    pub fn new(f: impl Fn(char) -> T) -> PagedTable<T> {
-        let mut pages = Box::new([0u32; 256]);
-        let mut slots = vec![T::default(); 256];
+    pub fn new(f: impl Fn(char) -> u32) -> PagedTable {
+        // The page offsets, then the shared page of zeros.
+        let mut table = vec![256u32; 256];
+        table.resize(512, 0);
         for (c, ch) in (0..0x1_0000u32).filter_map(|c| Some((c, char::from_u32(c)?))) {
             let v = f(ch);
-            if v == T::default() {
+            if v == 0 {
                 continue;
             }
-            let page: &mut u32 = &mut pages[(c >> 8) as usize];
-            if *page == 0 {
-                *page = slots.len() as u32;
-                slots.resize(slots.len() + 256, T::default());
+            let page = (c >> 8) as usize;
+            if table[page] == 256 {
+                table[page] = table.len() as u32;
+                table.resize(table.len() + 256, 0);
             }
-            slots[*page as usize + (c & 0xFF) as usize] = v;
+            let at = table[page] as usize + (c & 0xFF) as usize;
+            table[at] = v;
         }
-        PagedTable { pages, slots }
+        PagedTable { table: table.into_boxed_slice() }
     }
 
     /// The value of code point `c`, below U+10000.
     #[inline(always)]
-    pub fn get(&self, c: u32) -> T {
-        let i = self.pages[(c >> 8) as usize & 0xFF] as usize + (c & 0xFF) as usize;
-        debug_assert!(i < self.slots.len());
-        // SAFETY: only `new` writes `pages` and `slots`, and every page offset it writes is
-        // that of a whole page of 256 slots, so any offset in a page is within `slots`.
-        // Unchecked, as this runs for every character of every utterance.
-        unsafe { *self.slots.get_unchecked(i) }
+    pub fn get(&self, c: u32) -> u32 {
+        let page = (c >> 8) as usize & 0xFF;
+        // SAFETY: only `new` writes `table`: it has at least 512 entries, so `page` (below
+        // 256) is within it, and each of the first 256 is the offset of a whole page of 256
+        // entries, so any offset in a page is within it too. Unchecked, as this runs for
+        // every character of every utterance.
+        unsafe {
+            let i = *self.table.get_unchecked(page) as usize + (c & 0xFF) as usize;
+            debug_assert!(i < self.table.len());
+            *self.table.get_unchecked(i)
+        }
     }
 }
 

@@ -79,7 +79,7 @@ pub struct Matcher {
     /// having no pieces ([`fuzzy::pieces`]) to wait for.
     unfiltered: Vec<u32>,
     /// Per BMP character, its symbol in `exact` (low 16 bits) and in `readings` (high 16).
-    symbols: PagedTable<u32>,
+    symbols: PagedTable,
 }
 
 /// A list per index, in one allocation: the pass looks one up at every match, and a list
@@ -133,10 +133,9 @@ struct FuzzyScratch {
     /// [`Matcher::find_fuzzy`], those to run.
     pieces: Vec<u32>,
     hits: Vec<fuzzy::FuzzyHit>,
-    /// Where phrases end, per automaton: (state, character offset after the match), as
-    /// [`Pass::run`] writes them; only a prefix is meaningful after a pass.
-    exact_ends: Vec<(Cursor, u32)>,
-    reading_ends: Vec<(Cursor, u32)>,
+    /// Where phrases end: (state, character offset after the match), as [`walk`] writes them, the
+    /// exact automaton's from the start and the reading automaton's from the middle.
+    slots: Vec<(Cursor, u32)>,
 }
 
 impl Matcher {
@@ -400,39 +399,36 @@ impl<E: Step> Visit for WithExact<'_, E> {
 
 impl Pass<'_> {
     /// Steps both automata over the text, character by character: each character decoded
-    /// once, one lookup for both its symbols. The loop only steps, and writes down where
-    /// phrases end (the state and the character offset) without a branch: every character's
-    /// state is written at the next free slot, which moves on only where phrases end. Handling
-    /// a match inside the loop (one character in six, with the default pack) made it too big
-    /// to keep its state in registers, and its branch was hard to predict. The matches are
-    /// then read in text order, as the loop met them.
+    /// once, one lookup for both its symbols. The loop ([`walk`]) only steps, and writes
+    /// down where phrases end (the state and the character offset) without a branch.
+    /// Handling a match inside the loop (one character in six, with the default pack) made
+    /// it too big to keep its state in registers, and its branch was hard to predict. The
+    /// matches are then read in text order, as the loop met them.
     #[inline(always)]
     fn run<E: Step, R: Step>(self, exact: E, readings: R) {
         let Pass { m, text, eligible, s, out, .. } = self;
-        let b = text.as_bytes();
-        // A slot per character at most, plus the one each loop writes past the last match.
-        let room = b.len() + 1;
-        for buf in [&mut s.exact_ends, &mut s.reading_ends] {
-            if buf.len() < room {
-                buf.resize(room, (Cursor::default(), 0));
-            }
+        // Room for a slot per byte, plus the one each automaton writes past its last match.
+        let room = text.len() + 1;
+        if s.slots.len() < 2 * room {
+            s.slots.resize(2 * room, (Cursor::default(), 0));
         }
         let (ecur, rcur) = (m.exact.as_ref().map(|e| e.start()).unwrap_or_default(), self.readings.map(|r| r.start()).unwrap_or_default());
-        let (ebuf, rbuf) = (&mut s.exact_ends[..room], &mut s.reading_ends[..room]);
-        let (ke, kr) = walk(m, text, (exact, ecur, &mut *ebuf), (readings, rcur, &mut *rbuf));
+        let (ke, kr) = walk(m, text, (exact, ecur), (readings, rcur), &mut s.slots);
+        let (exact_ends, reading_ends) = (&s.slots[..ke], &s.slots[room..room + kr]);
         if let Some(e) = &m.exact {
-            for &(cur, end) in &ebuf[..ke] {
+            for &(cur, end) in exact_ends {
                 m.exact_hits(e, cur, end as usize, eligible, out);
             }
         }
         if let Some(r) = self.readings {
-            for &(cur, end) in &rbuf[..kr] {
+            for &(cur, end) in reading_ends {
+                let end = end as usize;
                 r.each_match(cur, |p, _| {
                     for &u in m.reading_uses.get(p) {
                         match u {
                             ReadingUse::Window(fi, pi) => {
                                 if eligible[m.fuzzy[fi as usize].rule] {
-                                    s.ends.push((fi, pi, end as usize));
+                                    s.ends.push((fi, pi, end));
                                 }
                             }
                             ReadingUse::Piece(d) => s.pieces.push(d),
@@ -445,19 +441,18 @@ impl Pass<'_> {
 }
 
 /// The loop of [`Pass::run`]: a function of its own, so that its few values stay in
-/// registers; it returns how many matches each automaton wrote down. `exact` and
-/// `readings` are `m`'s automata, starting at `ecur` and `rcur`; each slot list has room
-/// for one more slot than the text has bytes.
+/// registers. It writes every character's states into `slots`, the exact automaton's from
+/// slot 0 and the reading automaton's from slot `text.len() + 1`, each with the character
+/// offset after the character, and moves an automaton's next slot on only where phrases
+/// end: a match is then no branch, and handled after the loop. It returns how many
+/// matches each automaton wrote down. `exact` and `readings` are `m`'s automata, starting
+/// at `ecur` and `rcur`; `slots` has room for twice one more slot than the text has bytes.
 #[inline(never)]
-fn walk<E: Step, R: Step>(
-    m: &Matcher,
-    text: &str,
-    (exact, mut ecur, ebuf): (E, Cursor, &mut [(Cursor, u32)]),
-    (readings, mut rcur, rbuf): (R, Cursor, &mut [(Cursor, u32)]),
-) -> (usize, usize) {
+fn walk<E: Step, R: Step>(m: &Matcher, text: &str, (exact, mut ecur): (E, Cursor), (readings, mut rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
     let b = text.as_bytes();
-    assert!(ebuf.len() > b.len() && rbuf.len() > b.len());
-    let (mut i, mut end, mut ke, mut kr) = (0usize, 0u32, 0usize, 0usize);
+    let room = b.len() + 1;
+    assert!(slots.len() >= 2 * room && b.len() < u32::MAX as usize);
+    let (mut i, mut end, mut ke, mut kr) = (0usize, 0u32, 0usize, room);
     while i < b.len() {
         let (c, w) = decode(text, i);
         i += w;
@@ -466,16 +461,16 @@ fn walk<E: Step, R: Step>(
         // SAFETY: both cursors start at their automaton's start and move only by its steps;
         // `symbols` holds each automaton's own symbol of `c` (or 0), from `symbols_of`.
         let (e_hit, r_hit) = unsafe { (exact.step(&mut ecur, symbols as u16), readings.step(&mut rcur, (symbols >> 16) as u16)) };
-        // SAFETY: `ke` and `kr` count matches among the characters before this one, fewer
-        // than the bytes before it, so they are below `b.len()`, within the slot lists.
+        // SAFETY: `ke` and `kr - room` count matches among the characters before this one,
+        // fewer than the bytes before it, so below `b.len()`: within `slots`.
         unsafe {
-            *ebuf.get_unchecked_mut(ke) = (ecur, end);
-            *rbuf.get_unchecked_mut(kr) = (rcur, end);
+            *slots.get_unchecked_mut(ke) = (ecur, end);
+            *slots.get_unchecked_mut(kr) = (rcur, end);
         }
         ke += e_hit as usize;
         kr += r_hit as usize;
     }
-    (ke, kr)
+    (ke, kr - room)
 }
 
 thread_local! {
