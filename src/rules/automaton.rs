@@ -246,18 +246,24 @@ impl Phrases {
         if patterns.is_empty() {
             return Ok(None);
         }
-        let mut symbols: HashMap<u32, u16> = HashMap::new();
+        // Units numbered by how many phrases use them, most first (ties in order of first
+        // use): the units a text meets most then share the first cache line or two of each
+        // table row, and a pass touches fewer lines.
+        let mut uses: HashMap<u32, (usize, usize)> = HashMap::new();
         for p in patterns {
             for &u in p {
-                let next = symbols.len() + 1;
-                if next > MAX_SYMBOLS && !symbols.contains_key(&u) {
-                    return Err(BuildError(format!(
-                        "the phrases use more than {MAX_SYMBOLS} distinct characters or readings, more than the matcher supports"
-                    )));
-                }
-                symbols.entry(u).or_insert(next as u16);
+                let first = uses.len();
+                uses.entry(u).or_insert((0, first)).0 += 1;
             }
         }
+        if uses.len() > MAX_SYMBOLS {
+            return Err(BuildError(format!(
+                "the phrases use more than {MAX_SYMBOLS} distinct characters or readings, more than the matcher supports"
+            )));
+        }
+        let mut order: Vec<(u32, (usize, usize))> = uses.into_iter().collect();
+        order.sort_unstable_by_key(|&(_, (count, first))| (std::cmp::Reverse(count), first));
+        let mut symbols: HashMap<u32, u16> = order.iter().enumerate().map(|(k, &(u, _))| (u, k as u16 + 1)).collect();
         let width = Width::for_symbols(symbols.len());
         let mut bytes: Vec<Vec<u8>> = Vec::with_capacity(patterns.len());
         for p in patterns {
