@@ -85,14 +85,14 @@ impl Scanner {
                 }
             }
             Metric::Overtalk { min_overlap_ms } => {
-                let sides = [Role::Agent, Role::Customer].map(|r| InProgress::new(segs, spans, r));
+                let mut sides = [Role::Agent, Role::Customer].map(|r| InProgress::new(segs, spans, r));
                 for (i, a) in segs.iter().enumerate() {
                     if a.role == Role::Mixed || !rule.role.matches(a.role) {
                         continue;
                     }
                     let (a_start, a_end) = spans[i];
                     // The other side's segment in progress when this one starts, if any.
-                    let other_side = if a.role == Role::Agent { &sides[1] } else { &sides[0] };
+                    let other_side = if a.role == Role::Agent { &mut sides[1] } else { &mut sides[0] };
                     let other = other_side.at(spans, a_start).map(|ci| (ci, &segs[ci]));
                     if let Some((ci, c)) = other {
                         let overlap = a_end.min(spans[ci].1).saturating_sub(a_start);
@@ -177,6 +177,11 @@ struct InProgress {
     sorted: bool,
     /// The latest end of speech among `idx[..=k]`.
     max_end: Vec<u64>,
+    /// For the last time asked ([`InProgress::at`]): how many of `idx` started before it,
+    /// and how many of `max_end` are not after it; and that time.
+    started: usize,
+    ended: usize,
+    last: u64,
 }
 
 impl InProgress {
@@ -195,18 +200,31 @@ impl InProgress {
             idx.push(i);
             max_end.push(latest);
         }
-        InProgress { idx, sorted, max_end }
+        InProgress { idx, sorted, max_end, started: 0, ended: 0, last: 0 }
     }
 
-    /// The first segment started before `t` and ending after it.
-    fn at(&self, spans: &[(u64, u64)], t: u64) -> Option<usize> {
+    /// The first segment started before `t` and ending after it. Times asked in increasing
+    /// order (as overtalk asks them, in transcript order) move two cursors forward; an
+    /// earlier time than the last one asked is found by binary search.
+    fn at(&mut self, spans: &[(u64, u64)], t: u64) -> Option<usize> {
         if !self.sorted {
             return self.idx.iter().copied().find(|&i| spans[i].0 < t && spans[i].1 > t);
         }
-        let started = self.idx.partition_point(|&i| spans[i].0 < t);
-        // The first segment ending after `t` is where the running latest end first passes it.
-        let k = self.max_end[..started].partition_point(|&m| m <= t);
-        self.idx.get(k).filter(|_| k < started).copied()
+        if t < self.last {
+            self.started = self.idx.partition_point(|&i| spans[i].0 < t);
+            self.ended = self.max_end.partition_point(|&m| m <= t);
+        } else {
+            while self.started < self.idx.len() && spans[self.idx[self.started]].0 < t {
+                self.started += 1;
+            }
+            while self.ended < self.max_end.len() && self.max_end[self.ended] <= t {
+                self.ended += 1;
+            }
+        }
+        self.last = t;
+        // The first segment ending after `t` is where the running latest end first passes
+        // it, if that segment has started.
+        (self.ended < self.started).then(|| self.idx[self.ended])
     }
 }
 
@@ -244,8 +262,10 @@ mod tests {
                 })
                 .collect();
             for role in [Role::Agent, Role::Customer] {
-                let side = InProgress::new(&segs, &spans, role);
-                for t in (0..27_000).step_by(250) {
+                let mut side = InProgress::new(&segs, &spans, role);
+                // Times in order, then out of order (back to the start, a jump, equal ones).
+                let times = (0..27_000).step_by(250).chain([0, 13_000, 13_000, 700, 26_000, 5_000, 5_001]);
+                for t in times {
                     let scan = (0..n).find(|&i| segs[i].role == role && spans[i].0 < t && spans[i].1 > t);
                     assert_eq!(side.at(&spans, t), scan, "round {round}, t {t}");
                 }
