@@ -18,6 +18,11 @@
 //!   [`Automaton`] trait, one or two inlined steps per symbol. A pass over a text gets the
 //!   automaton's kind once ([`Phrases::with_step`]) and is compiled per kind, so its loop
 //!   holds no dispatch.
+//! - **A small table.** The pass is bound by its steps' loads, and a smaller table misses the
+//!   first-level cache less: a table whose states fit is kept in 16-bit entries, and units
+//!   are numbered by how many phrases use them, so that those a text meets most share the
+//!   first cache lines of a row. A step skips the bounds check, under [`Step::step`]'s
+//!   contract.
 //!
 //! Units are characters for the exact pass; the fuzzy pass uses the same machinery over
 //! reading keys, with a function mapping each character to its key.
@@ -435,7 +440,7 @@ impl Step for NoStep {
     }
 }
 
-/// A [`Dense`] table's step, holding what a step reads by value, so that a pass keeps it
+/// A dense table's step, holding what a step reads by value, so that a pass keeps it
 /// in registers instead of reading it through the table at every character.
 #[derive(Clone, Copy)]
 pub struct DenseStep<'a, T> {
@@ -444,7 +449,7 @@ pub struct DenseStep<'a, T> {
     first_match: u32,
 }
 
-/// An entry of a [`Dense`] table: the premultiplied state, or its half in 16 bits.
+/// An entry of a dense table: the premultiplied state, or its half in 16 bits.
 pub trait Entry: Copy {
     /// How far a cursor shifts left to be a premultiplied state.
     const SHIFT: u32;

@@ -6,7 +6,8 @@
 //! normalised phrase is one pattern, which maps to every (rule, list) that uses it, and the
 //! automaton reports overlapping matches so that `不知道` inside `我不知道` still counts for a
 //! rule that lists only `不知道`. The exact automaton and the fuzzy rules' reading automaton
-//! are stepped together, one character at a time ([`super::automaton`]).
+//! are stepped together, one character at a time ([`super::automaton`]), in a loop that only
+//! steps and writes down where phrases end (`walk`); the matches are handled after it.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
