@@ -175,15 +175,16 @@ fn scan_all(scanner: &Scanner, calls: &[Transcript]) -> usize {
     calls.iter().map(|t| scanner.scan(t).len()).sum()
 }
 
-/// MB/s of `f` over `bytes`, best of ten trials of at least 0.1 s: on a shared machine
+/// MB/s of `f` over `bytes`, best of 30 trials of at least 20 ms: on a shared machine
 /// other work only ever slows a trial, so the fastest of many short ones is the steadiest
-/// estimate (a few long ones were each as likely as not to be slowed).
+/// estimate of the code's own speed (a few long ones were each as likely as not to be
+/// slowed, by up to 2× on the build machine).
 fn mbps(bytes: usize, mut f: impl FnMut() -> usize) -> f64 {
     let mut best = f64::MAX;
-    for _ in 0..10 {
+    for _ in 0..30 {
         let start = Instant::now();
         let mut runs = 0;
-        while start.elapsed().as_secs_f64() < 0.1 {
+        while start.elapsed().as_secs_f64() < 0.02 {
             black_box(f());
             runs += 1;
         }
