@@ -414,7 +414,9 @@ impl Pass<'_> {
             s.slots.resize(2 * room, (Cursor::default(), 0));
         }
         let (ecur, rcur) = (m.exact.as_ref().map(|e| e.start()).unwrap_or_default(), self.readings.map(|r| r.start()).unwrap_or_default());
-        let (ke, kr) = walk(m, text, (exact, ecur), (readings, rcur), &mut s.slots);
+        // SAFETY: `exact` and `readings` are the steps of `m.exact` and of `m.readings`
+        // (or `NoStep` where there is none, or no fuzzy rule looks), and these their starts.
+        let (ke, kr) = unsafe { walk(m, text, (exact, ecur), (readings, rcur), &mut s.slots) };
         let (exact_ends, reading_ends) = (&s.slots[..ke], &s.slots[room..room + kr]);
         if let Some(e) = &m.exact {
             for &(cur, end) in exact_ends {
@@ -446,10 +448,15 @@ impl Pass<'_> {
 /// slot 0 and the reading automaton's from slot `text.len() + 1`, each with the character
 /// offset after the character, and moves an automaton's next slot on only where phrases
 /// end: a match is then no branch, and handled after the loop. It returns how many
-/// matches each automaton wrote down. `exact` and `readings` are `m`'s automata, starting
-/// at `ecur` and `rcur`; `slots` has room for twice one more slot than the text has bytes.
+/// matches each automaton wrote down.
+///
+/// # Safety
+///
+/// `exact` and `readings` are the steps of `m`'s exact and reading automata (or
+/// [`NoStep`]), and `ecur` and `rcur` their start cursors: the steps skip their bounds
+/// checks ([`Step::step`]).
 #[inline(never)]
-fn walk<E: Step, R: Step>(m: &Matcher, text: &str, (exact, mut ecur): (E, Cursor), (readings, mut rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
+unsafe fn walk<E: Step, R: Step>(m: &Matcher, text: &str, (exact, mut ecur): (E, Cursor), (readings, mut rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
     let b = text.as_bytes();
     let room = b.len() + 1;
     assert!(slots.len() >= 2 * room && b.len() < u32::MAX as usize);
@@ -459,8 +466,9 @@ fn walk<E: Step, R: Step>(m: &Matcher, text: &str, (exact, mut ecur): (E, Cursor
         i += w;
         end += 1;
         let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
-        // SAFETY: both cursors start at their automaton's start and move only by its steps;
-        // `symbols` holds each automaton's own symbol of `c` (or 0), from `symbols_of`.
+        // SAFETY: both cursors start at their automaton's start (the caller's contract) and
+        // move only by its steps; `symbols` holds each automaton's own symbol of `c` (or 0),
+        // from `symbols_of`.
         let (e_hit, r_hit) = unsafe { (exact.step(&mut ecur, symbols as u16), readings.step(&mut rcur, (symbols >> 16) as u16)) };
         // SAFETY: `ke` and `kr - room` count matches among the characters before this one,
         // fewer than the bytes before it, so below `b.len()`: within `slots`.
