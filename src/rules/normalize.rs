@@ -129,8 +129,8 @@ fn normalize_reusing(s: &str, map: bool, out: &mut Normalized) {
     out.simplified = append_normalized(s, map, out);
 }
 
-/// [`normalize_text`] appended to `buf`; says how many characters it appended, and whether
-/// they hold one of [`CANTONESE`]. The scan normalises a whole call into one buffer this way,
+/// [`normalize_text`] appended to `buf`; says how many characters it appended, whether they
+/// hold one of [`CANTONESE`], and how many are ASCII letters ([`Appended`]). The scan normalises a whole call into one buffer this way,
 /// one allocation instead of one per utterance.
 pub fn normalize_text_into(s: &str, buf: &mut String) -> Appended {
     let mut out = Normalized { text: std::mem::take(buf), ..Normalized::default() };

@@ -9,7 +9,7 @@
 //! every silence 2 × 200 ms shorter than it was, and every change of speaker overlap by up to
 //! 400 ms more than it did.
 
-use crate::audio::Role;
+use super::role_slot;
 use crate::transcript::Transcript;
 
 /// `(start_ms, end_ms)` of each segment's speech, in segment order. A segment edge is
@@ -29,14 +29,9 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     // then each group sorted by times when it is not already (a transcript lists each
     // channel's segments in order, so it seldom needs to be). Groups are independent, so
     // their order does not matter.
-    let slot = |r: Role| match r {
-        Role::Agent => 0,
-        Role::Customer => 1,
-        Role::Mixed => 2,
-    };
     let mut starts = [0usize; 4];
     for s in segs {
-        starts[slot(s.role) + 1] += 1;
+        starts[role_slot(s.role) + 1] += 1;
     }
     for k in 1..4 {
         starts[k] += starts[k - 1];
@@ -44,7 +39,7 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
     let mut order = vec![0usize; segs.len()];
     let mut next = starts;
     for (i, s) in segs.iter().enumerate() {
-        let k = slot(s.role);
+        let k = role_slot(s.role);
         order[next[k]] = i;
         next[k] += 1;
     }
@@ -83,6 +78,7 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio::Role;
     use crate::transcript::Segment;
 
     fn seg(role: Role, start_ms: u64, end_ms: u64) -> Segment {
