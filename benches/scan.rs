@@ -164,7 +164,7 @@ fn match_all(matcher: &Matcher, eligible: &[bool], calls: &[Transcript]) -> usiz
     for t in calls {
         for s in &t.segments {
             out.clear();
-            matcher.find(normalize_text(&s.text).as_str(), eligible, &mut out);
+            matcher.find(&normalize_text(&s.text), eligible, &mut out);
             hits += out.len();
         }
     }

@@ -400,17 +400,6 @@ impl PagedTable {
     }
 }
 
-/// The code point starting at byte `i` of valid UTF-8 `b`, and its length: decoded inline
-/// for one and three bytes (ASCII and nearly all Chinese), by `str::chars` otherwise.
-#[inline(always)]
-pub fn decode(text: &str, i: usize) -> (u32, usize) {
-    match text.as_bytes()[i..] {
-        [x @ 0xE0..=0xEF, y, z, ..] => (((x as u32 & 0x0F) << 12) | ((y as u32 & 0x3F) << 6) | (z as u32 & 0x3F), 3),
-        [x @ 0..0x80, ..] => (x as u32, 1),
-        _ => text[i..].chars().next().map_or((0, 1), |c| (c as u32, c.len_utf8())),
-    }
-}
-
 /// One move of an automaton of a known kind ([`Phrases::with_step`]).
 pub trait Step {
     /// Moves `cur` over one character's (encoded) symbol; true when phrases end there.

@@ -89,15 +89,14 @@ fn table() -> &'static Table {
 
 /// The syllables of (normalised) text, one per character. Digits read as their numerals.
 pub fn syllables(text: &str) -> Vec<Syllable> {
-    let mut v = Vec::with_capacity(text.len() / 3 + 1);
-    syllables_into(text, &mut v);
-    v
+    let t = table();
+    text.chars().map(|ch| syllable(t, ch)).collect()
 }
 
-/// [`syllables`] into a buffer the caller reuses.
-pub fn syllables_into(text: &str, out: &mut Vec<Syllable>) {
+/// [`syllables`] of characters, into a buffer the caller reuses.
+pub fn syllables_into(chars: &[char], out: &mut Vec<Syllable>) {
     let t = table();
-    out.extend(text.chars().map(|ch| syllable(t, ch)));
+    out.extend(chars.iter().map(|&ch| syllable(t, ch)));
 }
 
 fn syllable(t: &Table, ch: char) -> Syllable {

@@ -12,7 +12,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::automaton::{BuildError, Cursor, NoStep, PagedTable, Phrases, Step, Visit, decode};
+use super::automaton::{BuildError, Cursor, NoStep, PagedTable, Phrases, Step, Visit};
+use super::normalize::Normalized;
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::{Rule, Slot};
 
@@ -225,9 +226,9 @@ impl Matcher {
         e as u32 | (r as u32) << 16
     }
 
-    /// Appends to `out` every occurrence in `text` (normalised) for the rules marked in `eligible`
+    /// Appends to `out` every occurrence in `text` for the rules marked in `eligible`
     /// (indexed like the rules given to [`Matcher::new`]).
-    pub fn find(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>) {
+    pub fn find(&self, text: &Normalized, eligible: &[bool], out: &mut Vec<Occurrence>) {
         Matcher::with_scratch(|s| self.find_with(text, eligible, out, s));
     }
 
@@ -238,8 +239,8 @@ impl Matcher {
     }
 
     /// [`Matcher::find`] with the caller's buffers.
-    pub fn find_with(&self, text: &str, eligible: &[bool], out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
-        self.find_in(text, eligible, self.any_fuzzy(eligible), out, scratch);
+    pub fn find_with(&self, text: &Normalized, eligible: &[bool], out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
+        self.find_in(text.chars(), eligible, self.any_fuzzy(eligible), out, scratch);
     }
 
     /// Whether any rule marked in `eligible` is fuzzy: [`Matcher::find_in`]'s `fuzzy_on`.
@@ -247,22 +248,23 @@ impl Matcher {
         self.fuzzy.iter().any(|f| eligible[f.rule])
     }
 
-    /// [`Matcher::find_with`], told whether any eligible rule is fuzzy
+    /// [`Matcher::find_with`] on the characters of normalised text (as
+    /// [`Normalized::chars`] gives them), told whether any eligible rule is fuzzy
     /// ([`Matcher::any_fuzzy`]): a caller using one `eligible` for many texts asks once.
-    pub fn find_in(&self, text: &str, eligible: &[bool], fuzzy_on: bool, out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
+    pub fn find_in(&self, chars: &[char], eligible: &[bool], fuzzy_on: bool, out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
         debug_assert_eq!(fuzzy_on, self.any_fuzzy(eligible));
         let s = &mut scratch.0;
         let base = out.len();
         s.ends.clear();
         s.pieces.clear();
         let readings = self.readings.as_ref().filter(|_| fuzzy_on);
-        let pass = Pass { m: self, text, eligible, s: &mut *s, out: &mut *out, readings };
+        let pass = Pass { m: self, chars, eligible, s: &mut *s, out: &mut *out, readings };
         match &self.exact {
             Some(e) => e.with_step(pass),
             None => pass.visit(NoStep),
         }
         if fuzzy_on {
-            self.find_fuzzy(text, eligible, s, out, base);
+            self.find_fuzzy(chars, eligible, s, out, base);
         }
     }
 
@@ -290,11 +292,11 @@ impl Matcher {
     /// dynamic programme; occurrences are reported rule by rule, phrase by phrase, as the
     /// programme alone would report them.
     ///
-    /// `out[base..]` holds the exact occurrences in `text`. A substitution-only phrase whose
+    /// `out[base..]` holds the exact occurrences in `chars`. A substitution-only phrase whose
     /// every reading-equal window is one of its exact occurrences has no fuzzy hit (an exact
     /// window costs 0, and the run holding it yields nothing), so it is passed over without
     /// reading the text: the common case of a fuzzy phrase said as written.
-    fn find_fuzzy(&self, text: &str, eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>, base: usize) {
+    fn find_fuzzy(&self, chars: &[char], eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>, base: usize) {
         s.ends.sort_unstable();
         s.syllables.clear();
         // The programme phrases to run, in order: those with a piece in the utterance and
@@ -336,14 +338,14 @@ impl Matcher {
                 };
                 if !s.ends_one.iter().all(exact) {
                     if s.syllables.is_empty() {
-                        fuzzy::syllables_into(text, &mut s.syllables);
+                        fuzzy::syllables_into(chars, &mut s.syllables);
                     }
                     fuzzy::substitution_hits(&phrase.syllables, &s.syllables, f.min_similarity, &s.ends_one, &mut s.hits);
                 }
             } else {
                 d += 1;
                 if s.syllables.is_empty() {
-                    fuzzy::syllables_into(text, &mut s.syllables);
+                    fuzzy::syllables_into(chars, &mut s.syllables);
                 }
                 let readings = readings.get_or_insert_with(|| ReadingSet::of(&s.syllables));
                 if readings.may_match(&phrase.syllables, f.min_similarity) {
@@ -367,7 +369,7 @@ impl Matcher {
 /// One pass of [`Matcher::find`] over a text, before it knows the kinds of its automata.
 struct Pass<'a> {
     m: &'a Matcher,
-    text: &'a str,
+    chars: &'a [char],
     eligible: &'a [bool],
     s: &'a mut FuzzyScratch,
     out: &'a mut Vec<Occurrence>,
@@ -399,24 +401,34 @@ impl<E: Step> Visit for WithExact<'_, E> {
 }
 
 impl Pass<'_> {
-    /// Steps both automata over the text, character by character: each character decoded
-    /// once, one lookup for both its symbols. The loop ([`walk`]) only steps, and writes
+    /// Steps both automata over the text, character by character (decoded already, by the
+    /// normaliser): one lookup for both a character's symbols. The loop ([`walk`]) only steps, and writes
     /// down where phrases end (the state and the character offset) without a branch.
     /// Handling a match inside the loop (one character in six, with the default pack) made
     /// it too big to keep its state in registers, and its branch was hard to predict. The
     /// matches are then read in text order, as the loop met them.
     #[inline(always)]
     fn run<E: Step, R: Step>(self, exact: E, readings: R) {
-        let Pass { m, text, eligible, s, out, .. } = self;
-        // Room for a slot per byte, plus the one each automaton writes past its last match.
-        let room = text.len() + 1;
+        let Pass { m, chars, eligible, s, out, .. } = self;
+        // Room for a slot per character, plus the one each automaton writes past its last match.
+        let room = chars.len() + 1;
         if s.slots.len() < 2 * room {
             s.slots.resize(2 * room, (Cursor::default(), 0));
         }
         let (ecur, rcur) = (m.exact.as_ref().map(|e| e.start()).unwrap_or_default(), self.readings.map(|r| r.start()).unwrap_or_default());
+        // Characters beyond the BMP, which the symbol table leaves out, are rare: a text
+        // without one is walked by a loop that never asks (an OR of all, not a branch each).
+        let bmp = chars.iter().fold(0, |all, &c| all | c as u32) < 0x1_0000;
         // SAFETY: `exact` and `readings` are the steps of `m.exact` and of `m.readings`
-        // (or `NoStep` where there is none, or no fuzzy rule looks), and these their starts.
-        let (ke, kr) = unsafe { walk(m, text, (exact, ecur), (readings, rcur), &mut s.slots) };
+        // (or `NoStep` where there is none, or no fuzzy rule looks), and these their starts;
+        // `bmp` holds only where `chars` does.
+        let (ke, kr) = unsafe {
+            if bmp {
+                walk::<_, _, true>(m, chars, (exact, ecur), (readings, rcur), &mut s.slots)
+            } else {
+                walk::<_, _, false>(m, chars, (exact, ecur), (readings, rcur), &mut s.slots)
+            }
+        };
         let (exact_ends, reading_ends) = (&s.slots[..ke], &s.slots[room..room + kr]);
         if let Some(e) = &m.exact {
             for &(cur, end) in exact_ends {
@@ -445,7 +457,7 @@ impl Pass<'_> {
 
 /// The loop of [`Pass::run`]: a function of its own, so that its few values stay in
 /// registers. It writes every character's states into `slots`, the exact automaton's from
-/// slot 0 and the reading automaton's from slot `text.len() + 1`, each with the character
+/// slot 0 and the reading automaton's from slot `chars.len() + 1`, each with the character
 /// offset after the character, and moves an automaton's next slot on only where phrases
 /// end: a match is then no branch, and handled after the loop. It returns how many
 /// matches each automaton wrote down.
@@ -454,32 +466,34 @@ impl Pass<'_> {
 ///
 /// `exact` and `readings` are the steps of `m`'s exact and reading automata (or
 /// [`NoStep`]), and `ecur` and `rcur` their start cursors: the steps skip their bounds
-/// checks ([`Step::step`]).
+/// checks ([`Step::step`]). With `BMP`, `chars` are all below U+10000: they are looked up
+/// in [`Matcher::symbols`] alone (the call for the others would cost the loop registers).
 #[inline(never)]
-unsafe fn walk<E: Step, R: Step>(m: &Matcher, text: &str, (exact, mut ecur): (E, Cursor), (readings, mut rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
-    let b = text.as_bytes();
-    let room = b.len() + 1;
-    assert!(slots.len() >= 2 * room && b.len() < u32::MAX as usize);
-    let (mut i, mut end, mut ke, mut kr) = (0usize, 0u32, 0usize, room);
-    while i < b.len() {
-        let (c, w) = decode(text, i);
-        i += w;
+unsafe fn walk<E: Step, R: Step, const BMP: bool>(m: &Matcher, chars: &[char], (exact, mut ecur): (E, Cursor), (readings, mut rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
+    let room = chars.len() + 1;
+    assert!(slots.len() >= 2 * room && chars.len() < u32::MAX as usize);
+    // The next slot of each automaton, as a pointer: the loop keeps one register fewer.
+    let (mut pe, mut pr) = (slots.as_mut_ptr(), slots[room..].as_mut_ptr());
+    let mut end = 0u32;
+    for &c in chars {
+        let c = c as u32;
         end += 1;
-        let symbols = if c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
+        let symbols = if BMP || c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
         // SAFETY: both cursors start at their automaton's start (the caller's contract) and
         // move only by its steps; `symbols` holds each automaton's own symbol of `c` (or 0),
         // from `symbols_of`.
         let (e_hit, r_hit) = unsafe { (exact.step(&mut ecur, symbols as u16), readings.step(&mut rcur, (symbols >> 16) as u16)) };
-        // SAFETY: `ke` and `kr - room` count matches among the characters before this one,
-        // fewer than the bytes before it, so below `b.len()`: within `slots`.
+        // SAFETY: each pointer has moved on once per match among the characters before this
+        // one, fewer than `room - 1`: it is within its half of `slots`.
         unsafe {
-            *slots.get_unchecked_mut(ke) = (ecur, end);
-            *slots.get_unchecked_mut(kr) = (rcur, end);
+            pe.write((ecur, end));
+            pr.write((rcur, end));
+            pe = pe.add(e_hit as usize);
+            pr = pr.add(r_hit as usize);
         }
-        ke += e_hit as usize;
-        kr += r_hit as usize;
     }
-    (ke, kr - room)
+    // SAFETY: both point into `slots`, at or after where they started.
+    unsafe { (pe.offset_from(slots.as_ptr()) as usize, pr.offset_from(slots[room..].as_ptr()) as usize) }
 }
 
 thread_local! {
@@ -515,7 +529,7 @@ mod tests {
 
     fn find(m: &Matcher, text: &str, eligible: &[bool]) -> Vec<(usize, Slot, usize, usize, MatchMode)> {
         let mut out = Vec::new();
-        m.find(normalize(text).as_str(), eligible, &mut out);
+        m.find(&normalize(text), eligible, &mut out);
         out.iter().map(|o| (o.rule, o.slot, o.start, o.end, o.mode)).collect()
     }
 
@@ -557,8 +571,8 @@ mod tests {
         );
         // Text appended after an earlier call's occurrences: only this text's exact ones count.
         let mut out = Vec::new();
-        m.find(normalize("再见").as_str(), &[true], &mut out);
-        m.find(normalize("在见").as_str(), &[true], &mut out);
+        m.find(&normalize("再见"), &[true], &mut out);
+        m.find(&normalize("在见"), &[true], &mut out);
         assert_eq!(out.iter().map(|o| o.mode).collect::<Vec<_>>(), vec![MatchMode::Exact, MatchMode::Fuzzy]);
     }
 

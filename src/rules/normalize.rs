@@ -21,8 +21,10 @@ use std::sync::OnceLock;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Normalized {
     text: String,
-    /// Length of `text` in characters.
-    chars: usize,
+    /// The characters of `text`, decoded: what the matcher steps over
+    /// ([`crate::rules::matcher::Matcher::find_in`]), so that it need not decode the text
+    /// again. The normaliser has each character in hand as it writes it.
+    points: Vec<char>,
     /// Byte offset in `text` of each normalised character, plus one past the end; empty
     /// when made by [`normalize_text`].
     char_bytes: Vec<u32>,
@@ -44,7 +46,7 @@ pub struct Normalized {
 /// then need not read every utterance a second time.
 pub const CANTONESE: [char; 9] = ['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'];
 
-/// What [`normalize_text_into`] appended.
+/// What [`normalize_chars_into`] appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
     /// Characters appended.
@@ -63,7 +65,12 @@ impl Normalized {
 
     /// Its length in characters.
     pub fn len_chars(&self) -> usize {
-        self.chars
+        self.points.len()
+    }
+
+    /// Its characters.
+    pub fn chars(&self) -> &[char] {
+        &self.points
     }
 
     /// Whether it holds one of [`CANTONESE`].
@@ -96,7 +103,7 @@ impl Normalized {
 }
 
 /// Characters `chars` of `text`, found by walking it (for text without a map).
-pub fn slice_chars(text: &str, chars: Range<usize>) -> &str {
+fn slice_chars(text: &str, chars: Range<usize>) -> &str {
     let byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
     &text[byte(chars.start)..byte(chars.end)]
 }
@@ -115,6 +122,9 @@ pub fn normalize_text(s: &str) -> Normalized {
 fn normalize_with(s: &str, map: bool) -> Normalized {
     let mut out = Normalized::with_capacity(s.len(), map);
     normalize_reusing(s, map, &mut out);
+    if !map {
+        out.text = out.points.iter().collect();
+    }
     out
 }
 
@@ -129,26 +139,30 @@ fn normalize_reusing(s: &str, map: bool, out: &mut Normalized) {
     out.simplified = append_normalized(s, map, out);
 }
 
-/// [`normalize_text`] appended to `buf`; says how many characters it appended, whether they
-/// hold one of [`CANTONESE`], and how many are ASCII letters ([`Appended`]). The scan normalises a whole call into one buffer this way,
-/// one allocation instead of one per utterance.
-pub fn normalize_text_into(s: &str, buf: &mut String) -> Appended {
-    let mut out = Normalized { text: std::mem::take(buf), ..Normalized::default() };
+/// The characters of [`normalize_text`], appended to `chars` ([`Normalized::chars`]); says
+/// how many it appended, whether they hold one of [`CANTONESE`], and how many are ASCII
+/// letters ([`Appended`]). The scan's hot path: it normalises a whole call into one buffer
+/// this way, one allocation instead of one per utterance, and keeps the characters alone,
+/// which is what the matcher reads; no text is written.
+pub fn normalize_chars_into(s: &str, chars: &mut Vec<char>) -> Appended {
+    let before = chars.len();
+    let mut out = Normalized { points: std::mem::take(chars), ..Normalized::default() };
     append_normalized(s, false, &mut out);
-    *buf = out.text;
-    Appended { chars: out.chars, cantonese: out.cantonese, latin_letters: out.latin }
+    *chars = out.points;
+    Appended { chars: chars.len() - before, cantonese: out.cantonese, latin_letters: out.latin }
 }
 
-/// Appends `s` normalised to `out` (empty when `map`); returns the simplified source when
+/// Appends `s` normalised to `out` (its characters only when not `map`, and the map
+/// empty); returns the simplified source when
 /// OpenCC changed it. One pass also watches for characters OpenCC would change; only text
 /// holding one (rare: transcripts are simplified already) is converted and normalised again.
 fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String> {
-    let (bytes, chars, cantonese, latin) = (out.text.len(), out.chars, out.cantonese, out.latin);
+    let (bytes, chars, cantonese, latin) = (out.text.len(), out.points.len(), out.cantonese, out.latin);
     if normalize_src(s, map, true, out) {
         return None;
     }
     out.text.truncate(bytes);
-    out.chars = chars;
+    out.points.truncate(chars);
     out.cantonese = cantonese;
     out.latin = latin;
     out.char_bytes.clear();
@@ -158,12 +172,12 @@ fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String>
     (t != s).then_some(t)
 }
 
-/// Normalises `src` as it is, appending to `out` (empty when `map`); false if `watch` and
-/// `src` holds a character to simplify, with `out` then holding part of the text.
+/// Normalises `src` as it is, appending to `out` (its characters only when not `map`, and
+/// the map empty); false if `watch` and `src` holds a character to simplify, with `out`
+/// then holding part of the text.
 ///
 /// Most characters normalise to themselves (ideographs, lower-case letters, digits): they are
-/// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]) and, without
-/// the map, copied in runs. The others (punctuation, numerals, full width, upper case,
+/// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]). The others (punctuation, numerals, full width, upper case,
 /// characters to simplify) go through [`special`] one at a time.
 fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> bool {
     if !map {
@@ -175,7 +189,7 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
     while i < b.len() {
         let w = kept_width(kept, &b[i..]);
         if w != 0 {
-            out.push_source(&src[i..i + w], i, map);
+            out.push_source(&src[i..i + w], i);
             i += w;
             continue;
         }
@@ -188,30 +202,32 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
     true
 }
 
-/// [`normalize_src`] without the map: the scan's hot path. Kept characters are only counted
-/// in the loop and copied a run at a time.
+/// [`normalize_src`] without the map: the scan's hot path. It writes the characters alone
+/// (the text is made from them where asked for: [`normalize_text`]), so a run of characters
+/// kept as they are is one tight loop, with no copy of its bytes.
 fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
     let (kept, dropped) = (kept_table(watch), dropped_table());
     let b = src.as_bytes();
-    let (mut i, mut run, mut chars, mut latin) = (0, 0, 0, 0);
+    let (mut i, mut latin) = (0, 0);
+    // Room for every character: no source byte gives more than one.
+    let first = out.points.len();
+    out.points.reserve(b.len());
     while i < b.len() {
         // Runs of three-byte characters kept as they are: nearly all of Chinese text.
         // Common punctuation (，。？) is dropped here too, without the character logic.
-        while let [x @ 0xE0..=0xEF, y, z, ..] = b[i..] {
+        loop {
+            debug_assert!(out.points.len() - first <= i);
+            // SAFETY: fewer characters than the source bytes before `i` are written, and
+            // room for `b.len()` was reserved.
+            i = unsafe { kept_run(kept, b, i, &mut out.points) };
+            let [x @ 0xE0..=0xEF, y, z, ..] = b[i..] else { break };
             let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
             let bit = z & 0x3F;
-            if kept[word] >> bit & 1 != 0 {
-                chars += 1;
-            } else if dropped[word] >> bit & 1 != 0 {
-                out.text.push_str(&src[run..i]);
-                run = i + 3;
+            if dropped[word] >> bit & 1 != 0 {
             } else if let Some(d) = lone_digit(b, i, word, bit) {
                 // A digit written as a Chinese numeral (订单号一二三…) is its digit whatever
                 // surrounds it unless 十 follows (二十 → 20); only 十 needs the run logic.
-                out.text.push_str(&src[run..i]);
-                out.text.push((b'0' + d) as char);
-                run = i + 3;
-                chars += 1;
+                out.points.push((b'0' + d) as char);
             } else {
                 break;
             }
@@ -223,20 +239,45 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
         let w = kept_width(kept, &b[i..]);
         if w != 0 {
             latin += (w == 1 && b[i].is_ascii_alphabetic()) as usize;
+            out.points.extend(src[i..i + w].chars());
             i += w;
-            chars += 1;
             continue;
         }
-        out.text.push_str(&src[run..i]);
         match special(src, i, false, watch, out) {
-            Some(next) => (i, run) = (next, next),
+            Some(next) => i = next,
             None => return false,
         }
     }
-    out.text.push_str(&src[run..]);
-    out.chars += chars;
     out.latin += latin;
     true
+}
+
+/// Writes the characters of the run of three-byte characters in `kept` starting at `b[i]`
+/// to `points`, without `push`'s check of its room (a good part of the loop, which has
+/// little else to do); returns where the run ends.
+///
+/// # Safety
+///
+/// `points` has room for a character per byte of `b[i..]`.
+#[inline(always)]
+unsafe fn kept_run(kept: &Bits, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
+    let (at, mut n) = (points.as_mut_ptr(), points.len());
+    debug_assert!(points.capacity() - n >= b.len() - i);
+    let mut rest = &b[i..];
+    while let &[x, y, z, ref tail @ ..] = rest {
+        let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
+        if x & 0xF0 != 0xE0 || kept[word] >> (z & 0x3F) & 1 == 0 {
+            break;
+        }
+        // SAFETY: a three-byte UTF-8 sequence is a code point below U+10000 and not a
+        // surrogate, its top ten bits `word`; `n` is within the room (the caller's contract).
+        unsafe { at.add(n).write(char::from_u32_unchecked((word as u32) << 6 | (z as u32 & 0x3F))) };
+        n += 1;
+        rest = tail;
+    }
+    // SAFETY: the characters up to `n` are written, within the room.
+    unsafe { points.set_len(n) };
+    b.len() - rest.len()
 }
 
 /// The digit of the numeral whose three UTF-8 bytes start at `b[i]` (table word `word`, bit
@@ -328,7 +369,7 @@ fn is_numeral(c: char) -> bool {
 impl Normalized {
     fn clear(&mut self) {
         self.text.clear();
-        self.chars = 0;
+        self.points.clear();
         self.char_bytes.clear();
         self.origin.clear();
         self.simplified = None;
@@ -339,8 +380,8 @@ impl Normalized {
     fn with_capacity(bytes: usize, map: bool) -> Normalized {
         let cap = if map { bytes / 3 + 1 } else { 0 };
         Normalized {
-            text: String::with_capacity(bytes),
-            chars: 0,
+            text: String::with_capacity(if map { bytes } else { 0 }),
+            points: Vec::with_capacity(bytes / 3 + 1),
             char_bytes: Vec::with_capacity(cap),
             origin: Vec::with_capacity(cap),
             simplified: None,
@@ -349,15 +390,13 @@ impl Normalized {
         }
     }
 
-    /// Appends one source character unchanged (`ch` is its UTF-8).
+    /// Appends one source character unchanged (`ch` is its UTF-8), with the map.
     #[inline(always)]
-    fn push_source(&mut self, ch: &str, from: usize, map: bool) {
-        if map {
-            self.char_bytes.push(self.text.len() as u32);
-            self.origin.push((from as u32, (from + ch.len()) as u32));
-        }
+    fn push_source(&mut self, ch: &str, from: usize) {
+        self.char_bytes.push(self.text.len() as u32);
+        self.origin.push((from as u32, (from + ch.len()) as u32));
         self.text.push_str(ch);
-        self.chars += 1;
+        self.points.extend(ch.chars());
         self.latin += (ch.len() == 1 && ch.as_bytes()[0].is_ascii_alphabetic()) as usize;
     }
 
@@ -366,9 +405,9 @@ impl Normalized {
         if map {
             self.char_bytes.push(self.text.len() as u32);
             self.origin.push((from as u32, to as u32));
+            self.text.push(c);
         }
-        self.text.push(c);
-        self.chars += 1;
+        self.points.push(c);
         self.latin += c.is_ascii_alphabetic() as usize;
     }
 }
@@ -590,10 +629,14 @@ mod tests {
                 assert_eq!(src_once(&s, map, watch), reference(&s, map, watch), "{s:?} map {map} watch {watch}");
             }
             assert_eq!(normalize(&s).as_str(), normalize_text(&s).as_str(), "{s:?}");
-            // Appending to a buffer gives the same text and count after what it held.
-            let mut buf = String::from("前文");
-            let n = normalize_text_into(&s, &mut buf);
-            assert_eq!(&buf["前文".len()..], normalize_text(&s).as_str(), "{s:?}");
+            // The characters written down are the text's, in both modes.
+            for norm in [normalize(&s), normalize_text(&s)] {
+                assert_eq!(norm.chars(), norm.as_str().chars().collect::<Vec<_>>(), "{s:?}");
+            }
+            // Appending to a buffer gives the same characters and count after what it held.
+            let mut chars = vec!['前', '文'];
+            let n = normalize_chars_into(&s, &mut chars);
+            assert_eq!(&chars[2..], normalize_text(&s).chars(), "{s:?}");
             assert_eq!(n.chars, normalize_text(&s).len_chars(), "{s:?}");
             // The Cantonese note says what the normalised text holds, in every mode.
             let holds = normalize_text(&s).as_str().chars().any(|c| CANTONESE.contains(&c));
@@ -640,7 +683,11 @@ mod tests {
     /// [`normalize_src`] into a fresh value, `None` where it stops at a character to simplify.
     fn src_once(s: &str, map: bool, watch: bool) -> Option<Normalized> {
         let mut out = Normalized::with_capacity(s.len(), map);
-        normalize_src(s, map, watch, &mut out).then_some(out)
+        let done = normalize_src(s, map, watch, &mut out);
+        if !map {
+            out.text = out.points.iter().collect();
+        }
+        done.then_some(out)
     }
 
     /// The normaliser before its byte-level fast path, for comparison.
@@ -648,15 +695,13 @@ mod tests {
         let cap = if map { src.len() / 3 + 1 } else { 0 };
         let mut out = Normalized {
             text: String::with_capacity(src.len()),
-            chars: 0,
+            points: Vec::new(),
             char_bytes: Vec::with_capacity(cap),
             origin: Vec::with_capacity(cap),
             simplified: None,
             cantonese: false,
             latin: 0,
         };
-        // Without the map, a run of ideographs kept as they are is copied in one go.
-        let mut verbatim: Option<usize> = None;
         let mut iter = src.char_indices().peekable();
         while let Some((at, c)) = iter.next() {
             if watch && is_traditional(c) {
@@ -666,15 +711,11 @@ mod tests {
             // Fast path: a common ideograph that is not a numeral is kept as is.
             if ('\u{4E00}'..='\u{9FFF}').contains(&c) && numeral_digit(c).is_none() && c != '十' {
                 if map {
-                    out.push_source(&src[at..end], at, map);
+                    out.push_source(&src[at..end], at);
                 } else {
-                    verbatim.get_or_insert(at);
-                    out.chars += 1;
+                    out.points.push(c);
                 }
                 continue;
-            }
-            if let Some(from) = verbatim.take() {
-                out.text.push_str(&src[from..at]);
             }
             let c = fold(c);
             if numeral_digit(c).is_some() || c == '十' {
@@ -700,11 +741,10 @@ mod tests {
             }
             out.push(c, at, end, map);
         }
-        if let Some(from) = verbatim {
-            out.text.push_str(&src[from..]);
-        }
         if map {
             out.char_bytes.push(out.text.len() as u32);
+        } else {
+            out.text = out.points.iter().collect();
         }
         out.cantonese = out.text.chars().any(|c| CANTONESE.contains(&c));
         out.latin = out.text.bytes().filter(u8::is_ascii_alphabetic).count();

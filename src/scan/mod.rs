@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
-use crate::rules::normalize::{Normalized, normalize_into, normalize_text_into, slice_chars};
+use crate::rules::normalize::{Normalized, normalize_chars_into, normalize_into};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
@@ -185,8 +185,10 @@ impl std::ops::Index<usize> for RuleOccs {
 /// What the scan knows about one call besides its transcript.
 struct Call<'a> {
     t: &'a Transcript,
-    /// Every utterance normalised, one after another (one allocation per call).
-    text: String,
+    /// Every utterance's normalised characters, one after another (one allocation per call):
+    /// what the matcher reads. The text is made from them only for the few findings that
+    /// quote it.
+    chars: Vec<char>,
     norms: Vec<Norm>,
     duration: u64,
     /// Rank of each segment among those each role filter admits ([`FILTERS`] order).
@@ -196,12 +198,11 @@ struct Call<'a> {
     spans: std::cell::OnceCell<Vec<(u64, u64)>>,
 }
 
-/// Where an utterance's normalised text is in [`Call::text`], its length in characters, and
-/// what the language check needs of it.
+/// Where an utterance's normalised characters start in [`Call::chars`] and how many there
+/// are, and what the language check needs of it.
 #[derive(Clone, Copy, Debug)]
 struct Norm {
-    start: usize,
-    end: usize,
+    first: usize,
     chars: usize,
     /// Whether it holds a Cantonese particle, and how many ASCII letters: for the language check.
     cantonese: bool,
@@ -224,7 +225,8 @@ impl<'a> Call<'a> {
     }
 
     fn new(t: &'a Transcript) -> Call<'a> {
-        let mut text = String::with_capacity(t.segments.iter().map(|s| s.text.len()).sum());
+        let bytes: usize = t.segments.iter().map(|s| s.text.len()).sum();
+        let mut chars = Vec::with_capacity(bytes / 3 + 1);
         let norms = t
             .segments
             .iter()
@@ -232,12 +234,12 @@ impl<'a> Call<'a> {
             .map(|(i, s)| {
                 // Each utterance is a heap string of its own, read once: asked for one ahead,
                 // its first bytes arrive while this one is normalised.
-                if let Some(next) = t.segments.get(i + 1) {
+                if let Some(next) = t.segments.get(i + 4) {
                     prefetch(next.text.as_bytes());
                 }
-                let start = text.len();
-                let n = normalize_text_into(&s.text, &mut text);
-                Norm { start, end: text.len(), chars: n.chars, cantonese: n.cantonese, latin: n.latin_letters }
+                let first = chars.len();
+                let n = normalize_chars_into(&s.text, &mut chars);
+                Norm { first, chars: n.chars, cantonese: n.cantonese, latin: n.latin_letters }
             })
             .collect();
         let mut totals = [0usize; 3];
@@ -257,7 +259,7 @@ impl<'a> Call<'a> {
             .collect();
         Call {
             t,
-            text,
+            chars,
             norms,
             duration: call_duration(t),
             ranks,
@@ -266,14 +268,15 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Utterance `i` normalised.
-    fn norm(&self, i: usize) -> &str {
-        &self.text[self.norms[i].start..self.norms[i].end]
+    /// Utterance `i`'s normalised characters.
+    fn norm_chars(&self, i: usize) -> &[char] {
+        let n = &self.norms[i];
+        &self.chars[n.first..n.first + n.chars]
     }
 
-    /// Normalised characters `chars` of utterance `i`.
-    fn norm_slice(&self, i: usize, chars: std::ops::Range<usize>) -> &str {
-        slice_chars(self.norm(i), chars)
+    /// Normalised characters `chars` of utterance `i`, as text.
+    fn norm_slice(&self, i: usize, chars: std::ops::Range<usize>) -> String {
+        self.norm_chars(i)[chars].iter().collect()
     }
 
     /// Whether `rule`'s condition looks at utterance `i` (role and window).
@@ -406,7 +409,7 @@ impl Scanner {
                     continue;
                 }
                 found.clear();
-                self.matcher.find_in(call.norm(i), eligible, *fuzzy, &mut found, scratch);
+                self.matcher.find_in(call.norm_chars(i), eligible, *fuzzy, &mut found, scratch);
                 found.sort_by(|a, b| (a.rule, a.start, b.end).cmp(&(b.rule, b.start, a.end)));
                 for group in found.chunk_by(|a, b| a.rule == b.rule) {
                     let ri = group[0].rule;
@@ -577,7 +580,7 @@ impl Scanner {
         for (k, p) in h.parts().enumerate() {
             let text = &segs[p.utterance].text;
             normalize_into(text, &mut n);
-            debug_assert_eq!(n.as_str(), call.norm(p.utterance));
+            debug_assert_eq!(n.chars(), call.norm_chars(p.utterance));
             let w = n.source(text, p.start..p.end);
             if k > 0 {
                 words.push('…');
