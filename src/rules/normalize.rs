@@ -186,7 +186,26 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
     let kept = kept_table(watch);
     let b = src.as_bytes();
     let mut i = 0;
+    // Room for every character, as `kept_run` needs: no source byte gives more than one.
+    let first = out.points.len();
+    out.points.reserve(b.len());
     while i < b.len() {
+        // A run of three-byte characters kept as they are, its map written in bulk.
+        let before = out.points.len();
+        debug_assert!(before - first <= i);
+        // SAFETY: fewer characters than the source bytes before `i` are written, and room
+        // for `b.len()` was reserved.
+        let end = unsafe { kept_run(kept, b, i, &mut out.points) };
+        if end > i {
+            let (n, at, from) = ((out.points.len() - before) as u32, out.text.len() as u32, i as u32);
+            out.char_bytes.extend((0..n).map(|k| at + 3 * k));
+            out.origin.extend((0..n).map(|k| (from + 3 * k, from + 3 * k + 3)));
+            out.text.push_str(&src[i..end]);
+            i = end;
+            if i == b.len() {
+                break;
+            }
+        }
         let w = kept_width(kept, &b[i..]);
         if w != 0 {
             out.push_source(&src[i..i + w], i);
