@@ -402,8 +402,9 @@ impl<E: Step> Visit for WithExact<'_, E> {
 
 impl Pass<'_> {
     /// Steps both automata over the text, character by character (decoded already, by the
-    /// normaliser): one lookup for both a character's symbols. The loop ([`walk`]) only steps, and writes
-    /// down where phrases end (the state and the character offset) without a branch.
+    /// normaliser): one lookup for both a character's symbols. The loop ([`walk`]) only
+    /// steps, and writes down where phrases end (the state and the character offset)
+    /// without a branch.
     /// Handling a match inside the loop (one character in six, with the default pack) made
     /// it too big to keep its state in registers, and its branch was hard to predict. The
     /// matches are then read in text order, as the loop met them.

@@ -153,9 +153,9 @@ pub fn normalize_chars_into(s: &str, chars: &mut Vec<char>) -> Appended {
 }
 
 /// Appends `s` normalised to `out` (its characters only when not `map`, and the map
-/// empty); returns the simplified source when
-/// OpenCC changed it. One pass also watches for characters OpenCC would change; only text
-/// holding one (rare: transcripts are simplified already) is converted and normalised again.
+/// empty); returns the simplified source when OpenCC changed it. One pass also watches for
+/// characters OpenCC would change; only text holding one (rare: transcripts are simplified
+/// already) is converted and normalised again.
 fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String> {
     let (bytes, chars, cantonese, latin) = (out.text.len(), out.points.len(), out.cantonese, out.latin);
     if normalize_src(s, map, true, out) {
@@ -177,8 +177,9 @@ fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String>
 /// then holding part of the text.
 ///
 /// Most characters normalise to themselves (ideographs, lower-case letters, digits): they are
-/// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]). The others (punctuation, numerals, full width, upper case,
-/// characters to simplify) go through [`special`] one at a time.
+/// recognised straight from the UTF-8 bytes with one bit test ([`kept_table`]). The others
+/// (punctuation, numerals, full width, upper case, characters to simplify) go through
+/// [`special`] one at a time.
 fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> bool {
     if !map {
         return normalize_plain(src, watch, out);
@@ -186,16 +187,10 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
     let kept = kept_table(watch);
     let b = src.as_bytes();
     let mut i = 0;
-    // Room for every character, as `kept_run` needs: no source byte gives more than one.
-    let first = out.points.len();
-    out.points.reserve(b.len());
     while i < b.len() {
         // A run of three-byte characters kept as they are, its map written in bulk.
         let before = out.points.len();
-        debug_assert!(before - first <= i);
-        // SAFETY: fewer characters than the source bytes before `i` are written, and room
-        // for `b.len()` was reserved.
-        let end = unsafe { kept_run(kept, b, i, &mut out.points) };
+        let end = kept_run(kept, b, i, &mut out.points);
         if end > i {
             let (n, at, from) = ((out.points.len() - before) as u32, out.text.len() as u32, i as u32);
             out.char_bytes.extend((0..n).map(|k| at + 3 * k));
@@ -228,17 +223,11 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
     let (kept, dropped) = (kept_table(watch), dropped_table());
     let b = src.as_bytes();
     let (mut i, mut latin) = (0, 0);
-    // Room for every character: no source byte gives more than one.
-    let first = out.points.len();
-    out.points.reserve(b.len());
     while i < b.len() {
         // Runs of three-byte characters kept as they are: nearly all of Chinese text.
         // Common punctuation (，。？) is dropped here too, without the character logic.
         loop {
-            debug_assert!(out.points.len() - first <= i);
-            // SAFETY: fewer characters than the source bytes before `i` are written, and
-            // room for `b.len()` was reserved.
-            i = unsafe { kept_run(kept, b, i, &mut out.points) };
+            i = kept_run(kept, b, i, &mut out.points);
             let [x @ 0xE0..=0xEF, y, z, ..] = b[i..] else { break };
             let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
             let bit = z & 0x3F;
@@ -272,24 +261,24 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
 }
 
 /// Writes the characters of the run of three-byte characters in `kept` starting at `b[i]`
-/// to `points`, without `push`'s check of its room (a good part of the loop, which has
-/// little else to do); returns where the run ends.
-///
-/// # Safety
-///
-/// `points` has room for a character per byte of `b[i..]`.
+/// to `points`; returns where the run ends. Its room is made once, not checked per
+/// character as `push` does (a good part of a loop with little else to do).
 #[inline(always)]
-unsafe fn kept_run(kept: &Bits, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
-    let (at, mut n) = (points.as_mut_ptr(), points.len());
-    debug_assert!(points.capacity() - n >= b.len() - i);
+fn kept_run(kept: &Bits, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
+    let room = (b.len() - i) / 3;
+    points.reserve(room);
+    let (at, start) = (points.as_mut_ptr(), points.len());
+    let mut n = start;
     let mut rest = &b[i..];
     while let &[x, y, z, ref tail @ ..] = rest {
         let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
         if x & 0xF0 != 0xE0 || kept[word] >> (z & 0x3F) & 1 == 0 {
             break;
         }
+        debug_assert!(n < start + room);
         // SAFETY: a three-byte UTF-8 sequence is a code point below U+10000 and not a
-        // surrogate, its top ten bits `word`; `n` is within the room (the caller's contract).
+        // surrogate, its top ten bits `word`; `n` is within the room, as no more than `room`
+        // three-byte sequences fit in `b[i..]`.
         unsafe { at.add(n).write(char::from_u32_unchecked((word as u32) << 6 | (z as u32 & 0x3F))) };
         n += 1;
         rest = tail;
