@@ -201,10 +201,9 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
                 break;
             }
         }
-        let w = kept_width(kept, &b[i..]);
-        if w != 0 {
-            out.push_source(&src[i..i + w], i);
-            i += w;
+        if kept_ascii(kept, b[i]) {
+            out.push_source(&src[i..i + 1], i);
+            i += 1;
             continue;
         }
         match special(src, i, map, watch, out) {
@@ -243,11 +242,10 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
         if i == b.len() {
             break;
         }
-        let w = kept_width(kept, &b[i..]);
-        if w != 0 {
-            latin += (w == 1 && b[i].is_ascii_alphabetic()) as usize;
-            out.points.extend(src[i..i + w].chars());
-            i += w;
+        if kept_ascii(kept, b[i]) {
+            latin += b[i].is_ascii_alphabetic() as usize;
+            out.points.push(b[i] as char);
+            i += 1;
             continue;
         }
         match special(src, i, false, watch, out) {
@@ -273,6 +271,8 @@ fn kept_run(kept: &Bits, dropped: Option<&Bits>, b: &[u8], i: usize, points: &mu
     let mut n = start;
     let mut rest = &b[i..];
     while let &[x, y, z, ref tail @ ..] = rest {
+        // Code point `(x & 0xF) << 12 | (y & 0x3F) << 6 | z & 0x3F`: its word in the table is
+        // the top ten bits, its bit the low six.
         let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
         if x & 0xF0 != 0xE0 {
             break;
@@ -305,21 +305,11 @@ fn lone_digit(b: &[u8], i: usize, word: usize, bit: u8) -> Option<u8> {
     (!b[i + 3..].starts_with("十".as_bytes())).then_some(d)
 }
 
-/// The UTF-8 length of the character `b` starts with when it normalises to itself (one or
-/// three bytes: ASCII or the rest of the BMP below U+10000 that UTF-8 writes in three); 0 when
-/// it does not, or is another length. `b` is valid UTF-8, non-empty.
+/// Whether byte `x` is an ASCII character that normalises to itself. The three-byte ones
+/// are [`kept_run`]'s: a character is asked about here only where a run stopped.
 #[inline(always)]
-fn kept_width(kept: &Bits, b: &[u8]) -> usize {
-    match *b {
-        // Code point `(x & 0xF) << 12 | (y & 0x3F) << 6 | z & 0x3F`: its word in the table is
-        // the top ten bits, its bit the low six.
-        [x @ 0xE0..=0xEF, y, z, ..] => {
-            let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
-            if kept[word] >> (z & 0x3F) & 1 != 0 { 3 } else { 0 }
-        }
-        [x @ 0..0x80, ..] => (kept[x as usize >> 6] >> (x & 0x3F) & 1) as usize,
-        _ => 0,
-    }
+fn kept_ascii(kept: &Bits, x: u8) -> bool {
+    x < 0x80 && kept[x as usize >> 6] >> (x & 0x3F) & 1 != 0
 }
 
 /// Normalises the character at byte `at` of `src`, one that does not normalise to itself

@@ -234,7 +234,7 @@ impl<'a> Call<'a> {
             .map(|(i, s)| {
                 // Each utterance is a heap string of its own, read once: asked for one ahead,
                 // its first bytes arrive while this one is normalised.
-                if let Some(next) = t.segments.get(i + 4) {
+                if let Some(next) = t.segments.get(i + 1) {
                     prefetch(next.text.as_bytes());
                 }
                 let first = chars.len();
