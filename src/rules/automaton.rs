@@ -208,15 +208,27 @@ impl Dense {
         Ok(Some((dense, start)))
     }
 
-    /// The patterns ending at match state `s` (a cursor: premultiplied, halved when narrow).
+    /// The number of match state `s` (a cursor: premultiplied, halved when narrow), from 0.
     #[inline]
-    fn matches(&self, s: u32) -> &[u32] {
+    fn match_number(&self, s: u32) -> usize {
         let s = if matches!(self.trans, Trans::Narrow(_)) { s * 2 } else { s };
         // Exact for a multiple `x = m × stride` below 2³²: `x × ⌈2³²/stride⌉ / 2³²` is `m`
         // plus less than `x / 2³²`, under 1.
         let m = (((s - self.first_match) as u64 * self.reciprocal) >> 32) as usize;
         debug_assert_eq!(m, ((s - self.first_match) / self.stride) as usize);
+        m
+    }
+
+    /// The patterns ending at match state number `m`.
+    #[inline]
+    fn patterns_at(&self, m: usize) -> &[u32] {
         &self.patterns[self.match_starts[m] as usize..self.match_starts[m + 1] as usize]
+    }
+
+    /// The patterns ending at match state `s` (a cursor).
+    #[inline]
+    fn matches(&self, s: u32) -> &[u32] {
+        self.patterns_at(self.match_number(s))
     }
 
     /// Bytes held by the table.
@@ -324,6 +336,26 @@ impl Phrases {
             },
             (Aut::Nfa(a), Width::One) => v.visit(One(a)),
             (Aut::Nfa(a), Width::Two { .. }) => v.visit(Two(a)),
+        }
+    }
+
+    /// For a dense table, the patterns ending at each of its match states, as (pattern
+    /// index, length in units), in [`Phrases::each_match`]'s order: a caller can then keep
+    /// what it needs of a match per state, found by [`Phrases::match_number`], rather than
+    /// per pattern. `None` for the NFA, whose match states are not numbered in a row.
+    pub fn matches_by_state(&self) -> Option<Vec<Vec<(usize, usize)>>> {
+        let Aut::Dense(a) = &self.aut else { return None };
+        let states = a.match_starts.len() - 1;
+        Some((0..states).map(|m| a.patterns_at(m).iter().map(|&p| (p as usize, self.lens[p as usize] as usize)).collect()).collect())
+    }
+
+    /// The number of the match state `cur` is, in [`Phrases::matches_by_state`]; `None`
+    /// for the NFA. `cur` is a cursor where phrases end.
+    #[inline(always)]
+    pub fn match_number(&self, cur: Cursor) -> Option<usize> {
+        match &self.aut {
+            Aut::Dense(a) => Some(a.match_number(cur.0)),
+            Aut::Nfa(_) => None,
         }
     }
 

@@ -47,6 +47,14 @@ struct Use {
     slot: Slot,
 }
 
+/// A [`Use`] of a phrase ending at a match state, with the phrase's length.
+#[derive(Clone, Copy, Debug)]
+struct StateUse {
+    rule: u32,
+    slot: Slot,
+    len: u32,
+}
+
 /// A fuzzy rule's phrases as syllables.
 #[derive(Debug)]
 struct FuzzyRule {
@@ -69,12 +77,17 @@ pub struct Matcher {
     exact: Option<Phrases>,
     /// Per exact pattern, the (rule, list) pairs using it.
     uses: Lists<Use>,
+    /// The same per match state of a dense exact automaton ([`Phrases::matches_by_state`]):
+    /// a match is then one list, not a list of phrases each with a list of uses.
+    state_uses: Option<Lists<StateUse>>,
     fuzzy: Vec<FuzzyRule>,
     /// One automaton over the reading keys of every substitution-only fuzzy phrase and of the
     /// pieces of the others ([`fuzzy::pieces`]): the same pass finds the candidates of all.
     readings: Option<Phrases>,
     /// Per reading pattern: (index in `fuzzy`, index of the phrase).
     reading_uses: Lists<ReadingUse>,
+    /// The same per match state of a dense reading automaton, as `state_uses`.
+    reading_state_uses: Option<Lists<ReadingUse>>,
     /// (index in `fuzzy`, index of the phrase) of the phrases left to the programme, in order.
     programme: Vec<(u32, u32)>,
     /// The programme phrases (indices in `programme`, ascending) that run on every utterance,
@@ -109,6 +122,13 @@ impl<T> Lists<T> {
     fn get(&self, i: usize) -> &[T] {
         &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
+}
+
+/// Per match state of `phrases`, when a dense table ([`Phrases::matches_by_state`]), what
+/// `of` makes of each (pattern, length) ending there, in order.
+fn by_state<T, I: Iterator<Item = T>>(phrases: Option<&Phrases>, of: impl Fn(usize, usize) -> I) -> Option<Lists<T>> {
+    let states = phrases?.matches_by_state()?;
+    Some(Lists::of(states.iter().map(|ps| ps.iter().flat_map(|&(p, len)| of(p, len)).collect()).collect()))
 }
 
 /// What a reading pattern stands for.
@@ -211,8 +231,21 @@ impl Matcher {
             }
         }
         let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
+        let state_uses = by_state(exact.as_ref(), |p, len| uses[p].iter().map(move |u| StateUse { rule: u.rule, slot: u.slot, len: len as u32 }));
+        let reading_state_uses = by_state(readings.as_ref(), |p, _| reading_uses[p].iter().copied());
         let (uses, reading_uses) = (Lists::of(uses), Lists::of(reading_uses));
-        let mut m = Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered, symbols: PagedTable::new(|_| 0) };
+        let mut m = Matcher {
+            exact,
+            uses,
+            state_uses,
+            fuzzy: fuzzy_rules,
+            readings,
+            reading_uses,
+            reading_state_uses,
+            programme,
+            unfiltered,
+            symbols: PagedTable::new(|_| 0),
+        };
         m.symbols = PagedTable::new(|c| m.symbols_of(c as u32));
         Ok(m)
     }
@@ -271,6 +304,14 @@ impl Matcher {
     /// The occurrences, for the eligible rules, of the exact phrases ending at character `end`.
     #[inline]
     fn exact_hits(&self, e: &Phrases, cur: Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
+        if let (Some(by_state), Some(m)) = (&self.state_uses, e.match_number(cur)) {
+            for u in by_state.get(m) {
+                if eligible[u.rule as usize] {
+                    out.push(Occurrence { rule: u.rule as usize, slot: u.slot, start: end - u.len as usize, end, mode: MatchMode::Exact, similarity: 1.0 });
+                }
+            }
+            return;
+        }
         e.each_match(cur, |p, len| {
             for u in self.uses.get(p) {
                 if eligible[u.rule as usize] {
@@ -439,18 +480,18 @@ impl Pass<'_> {
         if let Some(r) = self.readings {
             for &(cur, end) in reading_ends {
                 let end = end as usize;
-                r.each_match(cur, |p, _| {
-                    for &u in m.reading_uses.get(p) {
-                        match u {
-                            ReadingUse::Window(fi, pi) => {
-                                if eligible[m.fuzzy[fi as usize].rule] {
-                                    s.ends.push((fi, pi, end));
-                                }
-                            }
-                            ReadingUse::Piece(d) => s.pieces.push(d),
+                let mut take = |u: ReadingUse| match u {
+                    ReadingUse::Window(fi, pi) => {
+                        if eligible[m.fuzzy[fi as usize].rule] {
+                            s.ends.push((fi, pi, end));
                         }
                     }
-                });
+                    ReadingUse::Piece(d) => s.pieces.push(d),
+                };
+                match (&m.reading_state_uses, r.match_number(cur)) {
+                    (Some(by_state), Some(k)) => by_state.get(k).iter().for_each(|&u| take(u)),
+                    _ => r.each_match(cur, |p, _| m.reading_uses.get(p).iter().for_each(|&u| take(u))),
+                }
             }
         }
     }
@@ -550,6 +591,26 @@ mod tests {
         );
         // Ineligible rules get nothing; exclusions are reported in their own slot.
         assert_eq!(find(&m, "你知不知道", &[false, true]), vec![(1, Slot::Unless, 1, 5, MatchMode::Exact), (1, Slot::Any, 2, 5, MatchMode::Exact)]);
+    }
+
+    /// Read per match state or per phrase, a match gives the same occurrences in the same
+    /// order, exact and fuzzy, for phrases sharing suffixes, rules sharing phrases and lists.
+    #[test]
+    fn matches_per_state_are_those_per_phrase() {
+        let rules = [
+            rule(&["您好", "好", "你好您好"], &["好不好"], true),
+            rule(&["好", "再见", "您好"], &[], false),
+            rule(&["在见", "不好", "好"], &["不"], true),
+        ];
+        let dense = Matcher::new(&rules).unwrap();
+        assert!(dense.state_uses.is_some() && dense.reading_state_uses.is_some());
+        let mut per_phrase = Matcher::new(&rules).unwrap();
+        (per_phrase.state_uses, per_phrase.reading_state_uses) = (None, None);
+        for text in ["你好您好，好不好", "再见在见好", "您好好好", "不好意思，再见", ""] {
+            for eligible in [[true, true, true], [false, true, false], [true, false, true]] {
+                assert_eq!(find(&dense, text, &eligible), find(&per_phrase, text, &eligible), "{text} {eligible:?}");
+            }
+        }
     }
 
     #[test]
