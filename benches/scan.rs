@@ -15,7 +15,7 @@ use std::time::Instant;
 use callqa::asr::DecodeParams;
 use callqa::audio::{Codec, Role, SourceFormat};
 use callqa::rules::matcher::Matcher;
-use callqa::rules::normalize::{normalize_chars_into, normalize_text};
+use callqa::rules::normalize::{CharBuffer, normalize_text};
 use callqa::rules::{Kind, Lexical, Pack, Phrase, RoleFilter, Rule, Severity};
 use callqa::scan::Scanner;
 use callqa::transcript::{AudioRef, ChannelInfo, ModelRef, Segment, TRANSCRIPT_VERSION, Transcript};
@@ -160,16 +160,16 @@ fn naive(calls: &[Transcript], phrases: &[String]) -> usize {
 /// The matching pass alone: normalise each utterance, then find every phrase of every rule,
 /// with the buffers reused from one utterance to the next, as the scan does.
 fn match_all(matcher: &Matcher, eligible: &[bool], calls: &[Transcript]) -> usize {
-    let (mut out, mut chars) = (Vec::new(), Vec::new());
+    let (mut out, mut chars) = (Vec::new(), CharBuffer::default());
     let fuzzy = matcher.any_fuzzy(eligible);
     let mut hits = 0;
     Matcher::with_scratch(|scratch| {
         for t in calls {
             for s in &t.segments {
                 chars.clear();
-                normalize_chars_into(&s.text, &mut chars);
+                chars.append(&s.text);
                 out.clear();
-                matcher.find_in(&chars, eligible, fuzzy, &mut out, scratch);
+                matcher.find_in(chars.chars(), eligible, fuzzy, &mut out, scratch);
                 hits += out.len();
             }
         }

@@ -46,7 +46,7 @@ pub struct Normalized {
 /// then need not read every utterance a second time.
 pub const CANTONESE: [char; 9] = ['嘅', '咗', '喺', '佢', '冇', '啲', '嘢', '哋', '嚟'];
 
-/// What [`normalize_chars_into`] appended.
+/// What [`CharBuffer::append`] appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
     /// Characters appended.
@@ -139,17 +139,37 @@ fn normalize_reusing(s: &str, map: bool, out: &mut Normalized) {
     out.simplified = append_normalized(s, map, out);
 }
 
-/// The characters of [`normalize_text`], appended to `chars` ([`Normalized::chars`]); says
-/// how many it appended, whether they hold one of [`CANTONESE`], and how many are ASCII
-/// letters ([`Appended`]). The scan's hot path: it normalises a whole call into one buffer
-/// this way, one allocation instead of one per utterance, and keeps the characters alone,
+/// The characters of many texts normalised ([`normalize_text`]'s [`Normalized::chars`]), one
+/// text after another in one buffer: the scan's hot path. It normalises a whole call into one
+/// of these, one allocation instead of one per utterance, and keeps the characters alone,
 /// which is what the matcher reads; no text is written.
-pub fn normalize_chars_into(s: &str, chars: &mut Vec<char>) -> Appended {
-    let before = chars.len();
-    let mut out = Normalized { points: std::mem::take(chars), ..Normalized::default() };
-    append_normalized(s, false, &mut out);
-    *chars = out.points;
-    Appended { chars: chars.len() - before, cantonese: out.cantonese, latin_letters: out.latin }
+#[derive(Clone, Debug, Default)]
+pub struct CharBuffer(Normalized);
+
+impl CharBuffer {
+    /// An empty buffer with room for `chars` characters.
+    pub fn with_capacity(chars: usize) -> CharBuffer {
+        CharBuffer(Normalized { points: Vec::with_capacity(chars), ..Normalized::default() })
+    }
+
+    /// Every character appended so far.
+    pub fn chars(&self) -> &[char] {
+        &self.0.points
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Appends the characters of `s` normalised; says how many, whether they hold one of
+    /// [`CANTONESE`], and how many are ASCII letters.
+    pub fn append(&mut self, s: &str) -> Appended {
+        let out = &mut self.0;
+        let (before, latin) = (out.points.len(), out.latin);
+        out.cantonese = false;
+        append_normalized(s, false, out);
+        Appended { chars: out.points.len() - before, cantonese: out.cantonese, latin_letters: out.latin - latin }
+    }
 }
 
 /// Appends `s` normalised to `out` (its characters only when not `map`, and the map
@@ -190,7 +210,7 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
     while i < b.len() {
         // A run of three-byte characters kept as they are, its map written in bulk.
         let before = out.points.len();
-        let end = kept_run(kept, None, b, i, &mut out.points);
+        let end = kept_run(&kept.run, None, b, i, &mut out.points);
         if end > i {
             let (n, at, from) = ((out.points.len() - before) as u32, out.text.len() as u32, i as u32);
             out.char_bytes.extend((0..n).map(|k| at + 3 * k));
@@ -201,7 +221,7 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
                 break;
             }
         }
-        if kept_ascii(kept, b[i]) {
+        if kept_ascii(&kept.ascii, b[i]) {
             out.push_source(&src[i..i + 1], i);
             i += 1;
             continue;
@@ -226,7 +246,7 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
         // Runs of three-byte characters kept as they are or dropped: nearly all of Chinese
         // text, common punctuation (，。？) included, without the character logic.
         loop {
-            i = kept_run(kept, Some(dropped), b, i, &mut out.points);
+            i = kept_run(&kept.run, Some(dropped), b, i, &mut out.points);
             let [x @ 0xE0..=0xEF, y, z, ..] = b[i..] else { break };
             let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
             let bit = z & 0x3F;
@@ -242,7 +262,7 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
         if i == b.len() {
             break;
         }
-        if kept_ascii(kept, b[i]) {
+        if kept_ascii(&kept.ascii, b[i]) {
             latin += b[i].is_ascii_alphabetic() as usize;
             out.points.push(b[i] as char);
             i += 1;
@@ -264,29 +284,26 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
 /// punctuation, met a few times in every utterance, costs no branch (mispredicted, it cost
 /// more than the characters around it).
 #[inline(always)]
-fn kept_run(kept: &Bits, dropped: Option<&Bits>, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
+fn kept_run(kept: &RunBits, dropped: Option<&RunBits>, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
     let room = (b.len() - i) / 3;
     points.reserve(room);
     let (at, start) = (points.as_mut_ptr(), points.len());
     let mut n = start;
     let mut rest = &b[i..];
     while let &[x, y, z, ref tail @ ..] = rest {
-        // Code point `(x & 0xF) << 12 | (y & 0x3F) << 6 | z & 0x3F`: its word in the table is
-        // the top ten bits, its bit the low six.
-        let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
-        if x & 0xF0 != 0xE0 {
-            break;
-        }
+        // The table's word of lead byte `x` and second byte `y` ([`RunBits`]); a character
+        // not of three bytes finds a word of zeros there, and ends the run.
+        let word = (x as usize) << 6 | (y as usize & 0x3F);
         let keep = kept[word] >> (z & 0x3F) & 1;
         let drop = dropped.map_or(0, |d| d[word] >> (z & 0x3F) & 1);
         if keep | drop == 0 {
             break;
         }
         debug_assert!(n < start + room);
-        // SAFETY: a three-byte UTF-8 sequence is a code point below U+10000 and not a
-        // surrogate, its top ten bits `word`; `n` is within the room, as no more than `room`
-        // three-byte sequences fit in `b[i..]`.
-        unsafe { at.add(n).write(char::from_u32_unchecked((word as u32) << 6 | (z as u32 & 0x3F))) };
+        // SAFETY: a three-byte UTF-8 sequence (only those have bits in the tables) is a code
+        // point below U+10000 and not a surrogate, its top ten bits the low ten of `word`;
+        // `n` is within the room, as no more than `room` three-byte sequences fit in `b[i..]`.
+        unsafe { at.add(n).write(char::from_u32_unchecked(((word as u32) << 6 | (z as u32 & 0x3F)) & 0xFFFF)) };
         n += keep as usize;
         rest = tail;
     }
@@ -308,8 +325,8 @@ fn lone_digit(b: &[u8], i: usize, word: usize, bit: u8) -> Option<u8> {
 /// Whether byte `x` is an ASCII character that normalises to itself. The three-byte ones
 /// are [`kept_run`]'s: a character is asked about here only where a run stopped.
 #[inline(always)]
-fn kept_ascii(kept: &Bits, x: u8) -> bool {
-    x < 0x80 && kept[x as usize >> 6] >> (x & 0x3F) & 1 != 0
+fn kept_ascii(ascii: &[u64; 2], x: u8) -> bool {
+    x < 0x80 && ascii[x as usize >> 6] >> (x & 0x3F) & 1 != 0
 }
 
 /// Normalises the character at byte `at` of `src`, one that does not normalise to itself
@@ -465,48 +482,65 @@ fn kept_as_is(c: char) -> bool {
     fold(c) == c && !is_numeral(c) && !c.is_whitespace() && !is_punctuation(c) && !CANTONESE.contains(&c)
 }
 
-/// One bit per BMP character.
-type Bits = [u64; KEPT_LEN / 64];
+/// A bit per character of three UTF-8 bytes `x y z`, in word `x << 6 | (y & 0x3F)` at bit
+/// `z & 0x3F` (the code point's top ten bits are the word's low ten): [`kept_run`] then reads
+/// a word without first asking whether `x` leads three bytes, as the words of other lead
+/// bytes are zeros (most of the table; the allocation's zeroed pages are never touched).
+type RunBits = [u64; 0x4000];
 
-/// Bit per BMP character that [`normalize_src`] copies as it is: [`kept_as_is`], and when
-/// `watch`, not a character to simplify.
-fn kept_table(watch: bool) -> &'static Bits {
+/// The word of [`RunBits`] holding code point `u` (U+0800 … U+FFFF).
+fn run_word(u: usize) -> usize {
+    0xE0 << 6 | u >> 6
+}
+
+/// What [`normalize_src`] copies as it is ([`kept_as_is`], and when `watch`, not a
+/// character to simplify): the three-byte characters, and ASCII by code point.
+struct Kept {
+    run: Box<RunBits>,
+    ascii: [u64; 2],
+}
+
+fn kept_table(watch: bool) -> &'static Kept {
     &tables().kept[watch as usize]
 }
 
-/// Bit per BMP character that normalises to nothing alone: white space and punctuation
+/// The three-byte characters that normalise to nothing alone: white space and punctuation
 /// (none of which OpenCC changes).
-fn dropped_table() -> &'static Bits {
+fn dropped_table() -> &'static RunBits {
     &tables().dropped
 }
 
 struct Tables {
-    kept: [Box<Bits>; 2],
-    dropped: Box<Bits>,
+    kept: [Kept; 2],
+    dropped: Box<RunBits>,
 }
 
 /// Computed once (with the table of characters to simplify).
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut plain = Box::new([0u64; KEPT_LEN / 64]);
-        let mut simple = Box::new([0u64; KEPT_LEN / 64]);
-        let mut dropped = Box::new([0u64; KEPT_LEN / 64]);
+        let zeros = || -> Box<RunBits> { vec![0u64; 0x4000].into_boxed_slice().try_into().expect("0x4000 words") };
+        let mut kept = [(), ()].map(|_| Kept { run: zeros(), ascii: [0; 2] });
+        let mut dropped = zeros();
         for u in 0..KEPT_LEN {
             let Some(c) = char::from_u32(u as u32) else { continue };
             let f = fold(c);
-            if !is_traditional(c) && !is_numeral(f) && (f.is_whitespace() || is_punctuation(f)) {
-                dropped[u / 64] |= 1 << (u % 64);
+            let bit = 1 << (u % 64);
+            if u >= 0x800 && !is_traditional(c) && !is_numeral(f) && (f.is_whitespace() || is_punctuation(f)) {
+                dropped[run_word(u)] |= bit;
             }
-            if !kept_as_is(c) {
-                continue;
-            }
-            plain[u / 64] |= 1 << (u % 64);
-            if !is_traditional(c) {
-                simple[u / 64] |= 1 << (u % 64);
+            for (watch, k) in kept.iter_mut().enumerate() {
+                if !kept_as_is(c) || (watch == 1 && is_traditional(c)) {
+                    continue;
+                }
+                match u {
+                    0..0x80 => k.ascii[u / 64] |= bit,
+                    0x800.. => k.run[run_word(u)] |= bit,
+                    _ => {}
+                }
             }
         }
-        Tables { kept: [plain, simple], dropped }
+        Tables { kept, dropped }
     })
 }
 
@@ -639,9 +673,10 @@ mod tests {
                 assert_eq!(norm.chars(), norm.as_str().chars().collect::<Vec<_>>(), "{s:?}");
             }
             // Appending to a buffer gives the same characters and count after what it held.
-            let mut chars = vec!['前', '文'];
-            let n = normalize_chars_into(&s, &mut chars);
-            assert_eq!(&chars[2..], normalize_text(&s).chars(), "{s:?}");
+            let mut chars = CharBuffer::default();
+            chars.append("前文");
+            let n = chars.append(&s);
+            assert_eq!(&chars.chars()[2..], normalize_text(&s).chars(), "{s:?}");
             assert_eq!(n.chars, normalize_text(&s).len_chars(), "{s:?}");
             // The Cantonese note says what the normalised text holds, in every mode.
             let holds = normalize_text(&s).as_str().chars().any(|c| CANTONESE.contains(&c));

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
-use crate::rules::normalize::{Normalized, normalize_chars_into, normalize_into};
+use crate::rules::normalize::{CharBuffer, Normalized, normalize_into};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
@@ -188,7 +188,7 @@ struct Call<'a> {
     /// Every utterance's normalised characters, one after another (one allocation per call):
     /// what the matcher reads. The text is made from them only for the few findings that
     /// quote it.
-    chars: Vec<char>,
+    chars: CharBuffer,
     norms: Vec<Norm>,
     duration: u64,
     /// Rank of each segment among those each role filter admits ([`FILTERS`] order).
@@ -226,7 +226,7 @@ impl<'a> Call<'a> {
 
     fn new(t: &'a Transcript) -> Call<'a> {
         let bytes: usize = t.segments.iter().map(|s| s.text.len()).sum();
-        let mut chars = Vec::with_capacity(bytes / 3 + 1);
+        let mut chars = CharBuffer::with_capacity(bytes / 3 + 1);
         let norms = t
             .segments
             .iter()
@@ -237,8 +237,8 @@ impl<'a> Call<'a> {
                 if let Some(next) = t.segments.get(i + 1) {
                     prefetch(next.text.as_bytes());
                 }
-                let first = chars.len();
-                let n = normalize_chars_into(&s.text, &mut chars);
+                let first = chars.chars().len();
+                let n = chars.append(&s.text);
                 Norm { first, chars: n.chars, cantonese: n.cantonese, latin: n.latin_letters }
             })
             .collect();
@@ -271,7 +271,7 @@ impl<'a> Call<'a> {
     /// Utterance `i`'s normalised characters.
     fn norm_chars(&self, i: usize) -> &[char] {
         let n = &self.norms[i];
-        &self.chars[n.first..n.first + n.chars]
+        &self.chars.chars()[n.first..n.first + n.chars]
     }
 
     /// Normalised characters `chars` of utterance `i`, as text.
