@@ -345,7 +345,9 @@ impl Scanner {
 
         // Findings are large values: room for a typical call's, so that few are moved.
         let mut out = Vec::with_capacity(16);
-        let mut hits: Vec<Hit> = Vec::new();
+        // Sized once for the call: a rule counting a common word (您) hits in most utterances,
+        // and growing a vector from nothing reallocates it several times.
+        let mut hits: Vec<Hit> = Vec::with_capacity(t.segments.len());
         for (ri, rule) in rules.iter().enumerate() {
             hits.clear();
             match (&rule.after, rule.kind) {
@@ -434,8 +436,8 @@ impl Scanner {
     /// ([`Call::admitted`]), in utterance order.
     fn windowed_admitted(&self, call: &Call) -> Vec<(usize, usize)> {
         let rules = self.pack.rules();
-        let mut out = Vec::new();
-        let mut idx = Vec::new();
+        // Windows are a few utterances each: room for those, so that neither is regrown.
+        let (mut out, mut idx) = (Vec::with_capacity(16), Vec::with_capacity(16));
         for &ri in &self.windowed {
             idx.clear();
             call.admitted(&rules[ri], &mut idx);
@@ -700,7 +702,7 @@ fn expected_span(call: &Call, rule: &Rule) -> (u64, u64) {
         Some(Window::FirstMs(n)) => (0, n.min(duration)),
         Some(Window::LastMs(n)) => (duration.saturating_sub(n), duration),
         Some(Window::FirstUtterances(_)) | Some(Window::LastUtterances(_)) => {
-            let mut idx = Vec::new();
+            let mut idx = Vec::with_capacity(16);
             call.admitted(rule, &mut idx);
             match (idx.first(), idx.last()) {
                 (Some(&a), Some(&b)) => (segs[a].start_ms, segs[b].end_ms),
