@@ -85,7 +85,7 @@ impl Scanner {
                 }
             }
             Metric::Overtalk { min_overlap_ms } => {
-                let mut sides = [Role::Agent, Role::Customer].map(|r| InProgress::new(segs, spans, r));
+                let mut sides = InProgress::sides(segs, spans);
                 for (i, a) in segs.iter().enumerate() {
                     if a.role == Role::Mixed || !rule.role.matches(a.role) {
                         continue;
@@ -185,22 +185,33 @@ struct InProgress {
 }
 
 impl InProgress {
-    fn new(segs: &[crate::transcript::Segment], spans: &[(u64, u64)], role: Role) -> InProgress {
-        // Sized for the call, not grown: this runs for both sides of every call.
-        let (mut idx, mut max_end) = (Vec::with_capacity(segs.len()), Vec::with_capacity(segs.len()));
-        let (mut sorted, mut last_start, mut latest) = (true, 0, 0);
+    /// The agent's side and the customer's, in one pass over the segments (this runs for
+    /// every call), each sized for the call rather than grown.
+    fn sides(segs: &[crate::transcript::Segment], spans: &[(u64, u64)]) -> [InProgress; 2] {
+        let mut sides = [(), ()].map(|_| InProgress {
+            idx: Vec::with_capacity(segs.len()),
+            sorted: true,
+            max_end: Vec::with_capacity(segs.len()),
+            started: 0,
+            ended: 0,
+            last: 0,
+        });
+        let (mut last_start, mut latest) = ([0u64; 2], [0u64; 2]);
         for (i, s) in segs.iter().enumerate() {
-            if s.role != role {
-                continue;
-            }
+            let k = match s.role {
+                Role::Agent => 0,
+                Role::Customer => 1,
+                Role::Mixed => continue,
+            };
             let (start, end) = spans[i];
-            sorted &= idx.is_empty() || last_start <= start;
-            last_start = start;
-            latest = latest.max(end);
-            idx.push(i);
-            max_end.push(latest);
+            let side = &mut sides[k];
+            side.sorted &= side.idx.is_empty() || last_start[k] <= start;
+            last_start[k] = start;
+            latest[k] = latest[k].max(end);
+            side.idx.push(i);
+            side.max_end.push(latest[k]);
         }
-        InProgress { idx, sorted, max_end, started: 0, ended: 0, last: 0 }
+        sides
     }
 
     /// The first segment started before `t` and ending after it. Times asked in increasing
@@ -261,8 +272,7 @@ mod tests {
                     no_speech_prob: 0.0,
                 })
                 .collect();
-            for role in [Role::Agent, Role::Customer] {
-                let mut side = InProgress::new(&segs, &spans, role);
+            for (role, mut side) in [Role::Agent, Role::Customer].into_iter().zip(InProgress::sides(&segs, &spans)) {
                 // Times in order, then out of order (back to the start, a jump, equal ones).
                 let times = (0..27_000).step_by(250).chain([0, 13_000, 13_000, 700, 26_000, 5_000, 5_001]);
                 for t in times {
