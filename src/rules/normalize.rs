@@ -672,11 +672,12 @@ mod tests {
             for norm in [normalize(&s), normalize_text(&s)] {
                 assert_eq!(norm.chars(), norm.as_str().chars().collect::<Vec<_>>(), "{s:?}");
             }
-            // Appending to a buffer gives the same characters and count after what it held.
+            // Appending to a buffer gives the same characters, count and notes after what it
+            // held (letters and a Cantonese particle, which must not carry over).
             let mut chars = CharBuffer::default();
-            chars.append("前文");
+            assert_eq!(chars.append("前文ab嘅"), Appended { chars: 5, cantonese: true, latin_letters: 2 });
             let n = chars.append(&s);
-            assert_eq!(&chars.chars()[2..], normalize_text(&s).chars(), "{s:?}");
+            assert_eq!(&chars.chars()[5..], normalize_text(&s).chars(), "{s:?}");
             assert_eq!(n.chars, normalize_text(&s).len_chars(), "{s:?}");
             // The Cantonese note says what the normalised text holds, in every mode.
             let holds = normalize_text(&s).as_str().chars().any(|c| CANTONESE.contains(&c));
