@@ -339,14 +339,14 @@ impl Phrases {
         }
     }
 
-    /// For a dense table, the patterns ending at each of its match states, as (pattern
-    /// index, length in units), in [`Phrases::each_match`]'s order: a caller can then keep
-    /// what it needs of a match per state, found by [`Phrases::match_number`], rather than
-    /// per pattern. `None` for the NFA, whose match states are not numbered in a row.
-    pub fn matches_by_state(&self) -> Option<Vec<Vec<(usize, usize)>>> {
+    /// For a dense table, the patterns ending at each of its match states, in
+    /// [`Phrases::each_match`]'s order: a caller can then keep what it needs of a match per
+    /// state, found by [`Phrases::match_number`], rather than per pattern. `None` for the
+    /// NFA, whose match states are not numbered in a row.
+    pub fn matches_by_state(&self) -> Option<Vec<Vec<usize>>> {
         let Aut::Dense(a) = &self.aut else { return None };
         let states = a.match_starts.len() - 1;
-        Some((0..states).map(|m| a.patterns_at(m).iter().map(|&p| (p as usize, self.lens[p as usize] as usize)).collect()).collect())
+        Some((0..states).map(|m| a.patterns_at(m).iter().map(|&p| p as usize).collect()).collect())
     }
 
     /// The number of the match state `cur` is, in [`Phrases::matches_by_state`]; `None`

@@ -41,15 +41,9 @@ pub struct Occurrence {
     pub similarity: f32,
 }
 
+/// A (rule, list) using an exact phrase, with the phrase's length in characters.
 #[derive(Clone, Copy, Debug)]
 struct Use {
-    rule: u32,
-    slot: Slot,
-}
-
-/// A [`Use`] of a phrase ending at a match state, with the phrase's length.
-#[derive(Clone, Copy, Debug)]
-struct StateUse {
     rule: u32,
     slot: Slot,
     len: u32,
@@ -79,7 +73,7 @@ pub struct Matcher {
     uses: Lists<Use>,
     /// The same per match state of a dense exact automaton ([`Phrases::matches_by_state`]):
     /// a match is then one list, not a list of phrases each with a list of uses.
-    state_uses: Option<Lists<StateUse>>,
+    state_uses: Option<Lists<Use>>,
     fuzzy: Vec<FuzzyRule>,
     /// One automaton over the reading keys of every substitution-only fuzzy phrase and of the
     /// pieces of the others ([`fuzzy::pieces`]): the same pass finds the candidates of all.
@@ -124,11 +118,22 @@ impl<T> Lists<T> {
     }
 }
 
-/// Per match state of `phrases`, when a dense table ([`Phrases::matches_by_state`]), what
-/// `of` makes of each (pattern, length) ending there, in order.
-fn by_state<T, I: Iterator<Item = T>>(phrases: Option<&Phrases>, of: impl Fn(usize, usize) -> I) -> Option<Lists<T>> {
+/// `per_pattern`'s lists gathered per match state of `phrases`, when a dense table
+/// ([`Phrases::matches_by_state`]), in the order of the patterns ending there.
+fn by_state<T: Copy>(phrases: Option<&Phrases>, per_pattern: &[Vec<T>]) -> Option<Lists<T>> {
     let states = phrases?.matches_by_state()?;
-    Some(Lists::of(states.iter().map(|ps| ps.iter().flat_map(|&(p, len)| of(p, len)).collect()).collect()))
+    Some(Lists::of(states.iter().map(|ps| ps.iter().flat_map(|&p| per_pattern[p].iter().copied()).collect()).collect()))
+}
+
+/// Calls `f` with each use of the phrases ending at `cur` (a cursor of `phrases` where
+/// phrases end): from the list of its match state where there is one (`per_state`, made by
+/// [`by_state`]), else phrase by phrase from `per_pattern`.
+#[inline(always)]
+fn each_use<T: Copy>(phrases: &Phrases, per_state: Option<&Lists<T>>, per_pattern: &Lists<T>, cur: Cursor, mut f: impl FnMut(T)) {
+    match (per_state, phrases.match_number(cur)) {
+        (Some(lists), Some(m)) => lists.get(m).iter().for_each(|&u| f(u)),
+        _ => phrases.each_match(cur, |p, _| per_pattern.get(p).iter().for_each(|&u| f(u))),
+    }
 }
 
 /// What a reading pattern stands for.
@@ -193,7 +198,7 @@ impl Matcher {
                     let u = &mut uses[id];
                     // A phrase listed twice in one list counts once.
                     if !u.iter().any(|x| x.rule == ri as u32 && x.slot == slot) {
-                        u.push(Use { rule: ri as u32, slot });
+                        u.push(Use { rule: ri as u32, slot, len: p.normalized().chars().count() as u32 });
                     }
                 }
             }
@@ -231,8 +236,7 @@ impl Matcher {
             }
         }
         let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
-        let state_uses = by_state(exact.as_ref(), |p, len| uses[p].iter().map(move |u| StateUse { rule: u.rule, slot: u.slot, len: len as u32 }));
-        let reading_state_uses = by_state(readings.as_ref(), |p, _| reading_uses[p].iter().copied());
+        let (state_uses, reading_state_uses) = (by_state(exact.as_ref(), &uses), by_state(readings.as_ref(), &reading_uses));
         let (uses, reading_uses) = (Lists::of(uses), Lists::of(reading_uses));
         let mut m = Matcher {
             exact,
@@ -304,26 +308,9 @@ impl Matcher {
     /// The occurrences, for the eligible rules, of the exact phrases ending at character `end`.
     #[inline]
     fn exact_hits(&self, e: &Phrases, cur: Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
-        if let (Some(by_state), Some(m)) = (&self.state_uses, e.match_number(cur)) {
-            for u in by_state.get(m) {
-                if eligible[u.rule as usize] {
-                    out.push(Occurrence { rule: u.rule as usize, slot: u.slot, start: end - u.len as usize, end, mode: MatchMode::Exact, similarity: 1.0 });
-                }
-            }
-            return;
-        }
-        e.each_match(cur, |p, len| {
-            for u in self.uses.get(p) {
-                if eligible[u.rule as usize] {
-                    out.push(Occurrence {
-                        rule: u.rule as usize,
-                        slot: u.slot,
-                        start: end - len,
-                        end,
-                        mode: MatchMode::Exact,
-                        similarity: 1.0,
-                    });
-                }
+        each_use(e, self.state_uses.as_ref(), &self.uses, cur, |u| {
+            if eligible[u.rule as usize] {
+                out.push(Occurrence { rule: u.rule as usize, slot: u.slot, start: end - u.len as usize, end, mode: MatchMode::Exact, similarity: 1.0 });
             }
         });
     }
@@ -480,7 +467,7 @@ impl Pass<'_> {
         if let Some(r) = self.readings {
             for &(cur, end) in reading_ends {
                 let end = end as usize;
-                let mut take = |u: ReadingUse| match u {
+                let take = |u: ReadingUse| match u {
                     ReadingUse::Window(fi, pi) => {
                         if eligible[m.fuzzy[fi as usize].rule] {
                             s.ends.push((fi, pi, end));
@@ -488,10 +475,7 @@ impl Pass<'_> {
                     }
                     ReadingUse::Piece(d) => s.pieces.push(d),
                 };
-                match (&m.reading_state_uses, r.match_number(cur)) {
-                    (Some(by_state), Some(k)) => by_state.get(k).iter().for_each(|&u| take(u)),
-                    _ => r.each_match(cur, |p, _| m.reading_uses.get(p).iter().for_each(|&u| take(u))),
-                }
+                each_use(r, m.reading_state_uses.as_ref(), &m.reading_uses, cur, take);
             }
         }
     }

@@ -486,7 +486,10 @@ fn kept_as_is(c: char) -> bool {
 /// `z & 0x3F` (the code point's top ten bits are the word's low ten): [`kept_run`] then reads
 /// a word without first asking whether `x` leads three bytes, as the words of other lead
 /// bytes are zeros (most of the table; the allocation's zeroed pages are never touched).
-type RunBits = [u64; 0x4000];
+type RunBits = [u64; RUN_WORDS];
+
+/// Words of [`RunBits`]: one per lead byte and six bits of the second.
+const RUN_WORDS: usize = 256 << 6;
 
 /// The word of [`RunBits`] holding code point `u` (U+0800 … U+FFFF).
 fn run_word(u: usize) -> usize {
@@ -519,7 +522,7 @@ struct Tables {
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let zeros = || -> Box<RunBits> { vec![0u64; 0x4000].into_boxed_slice().try_into().expect("0x4000 words") };
+        let zeros = || -> Box<RunBits> { vec![0u64; RUN_WORDS].into_boxed_slice().try_into().expect("RUN_WORDS words") };
         let mut kept = [(), ()].map(|_| Kept { run: zeros(), ascii: [0; 2] });
         let mut dropped = zeros();
         for u in 0..KEPT_LEN {
@@ -529,8 +532,9 @@ fn tables() -> &'static Tables {
             if u >= 0x800 && !is_traditional(c) && !is_numeral(f) && (f.is_whitespace() || is_punctuation(f)) {
                 dropped[run_word(u)] |= bit;
             }
+            let as_is = kept_as_is(c);
             for (watch, k) in kept.iter_mut().enumerate() {
-                if !kept_as_is(c) || (watch == 1 && is_traditional(c)) {
+                if !as_is || (watch == 1 && is_traditional(c)) {
                     continue;
                 }
                 match u {

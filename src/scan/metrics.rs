@@ -2,7 +2,7 @@
 //! overtalk) and of its language.
 
 use super::lexical::Hit;
-use super::{Call, Finding, Scanner, Secs, finding_id, language, quote};
+use super::{Call, Finding, Scanner, Secs, finding_id, language, quote, role_slot};
 use crate::audio::Role;
 use crate::rules::{Metric, RoleFilter, Rule};
 
@@ -198,13 +198,10 @@ impl InProgress {
         });
         let (mut last_start, mut latest) = ([0u64; 2], [0u64; 2]);
         for (i, s) in segs.iter().enumerate() {
-            let k = match s.role {
-                Role::Agent => 0,
-                Role::Customer => 1,
-                Role::Mixed => continue,
-            };
+            // Agent and customer are slots 0 and 1; a mono call's mixed segments have no side.
+            let k = role_slot(s.role);
+            let Some(side) = sides.get_mut(k) else { continue };
             let (start, end) = spans[i];
-            let side = &mut sides[k];
             side.sorted &= side.idx.is_empty() || last_start[k] <= start;
             last_start[k] = start;
             latest[k] = latest[k].max(end);
