@@ -108,6 +108,21 @@ enum Aut {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cursor(u32);
 
+impl Cursor {
+    /// The state, as a pass's loop holds it: in a register of the address width, so that
+    /// a step does not widen it first ([`Step::step`]).
+    #[inline(always)]
+    pub fn state(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The cursor at `state`, one a pass's steps reached ([`Cursor::state`]).
+    #[inline(always)]
+    pub fn at(state: usize) -> Cursor {
+        Cursor(state as u32)
+    }
+}
+
 /// The automaton as one table over whole symbols, made from the crate's NFA by following
 /// its transitions (failure links included) from every reachable state: a step is one load,
 /// with no byte classes, no lead byte for a two-byte symbol, and no bounds check beyond the
@@ -248,7 +263,7 @@ pub struct Phrases {
     width: Width,
     start: u32,
     /// Symbol of each unit. A pass looks characters up in a table made from these
-    /// ([`PagedTable`], built by the caller for all its automata at once).
+    /// ([`BmpTable`], built by the caller for all its automata at once).
     symbols: HashMap<u32, u16>,
     /// The unit a character stands for.
     unit: fn(char) -> u32,
@@ -320,7 +335,7 @@ impl Phrases {
     }
 
     /// The symbol of text character `c` (0 when no phrase uses its unit), encoded for [`Step`].
-    /// A hash lookup: a pass uses a [`PagedTable`] made from this.
+    /// A hash lookup: a pass uses a [`BmpTable`] made from this.
     pub fn symbol(&self, c: char) -> u16 {
         self.symbols.get(&(self.unit)(c)).copied().unwrap_or(0)
     }
@@ -384,65 +399,44 @@ fn start_of<A: Automaton>(a: &A) -> Result<StateID, BuildError> {
     a.start_state(Anchored::No).map_err(|e| BuildError(format!("cannot start the phrase automaton: {e}")))
 }
 
-/// A 32-bit value per character of the Basic Multilingual Plane, in 256-character pages,
-/// in one allocation: `table[c >> 8]` is the offset of the character's page in `table`
-/// itself (the first 256 entries are the page offsets), and pages holding only zeros share
-/// one. Two dependent loads per lookup through one base pointer (a pass's loop is short of
-/// registers), and a few KB for a pack's characters.
+/// A 32-bit value per character of the Basic Multilingual Plane, in one flat table: a
+/// lookup is one load. 256 KB, of which a pass reads only the lines of the characters it
+/// meets. Pages of 256 characters sharing one of zeros took a few KB, but cost a dependent
+/// load and three instructions more per character, in a loop bound by its instructions.
 #[derive(Debug)]
-pub struct PagedTable {
-    table: Box<[u32]>,
+pub struct BmpTable {
+    table: Box<[u32; 0x1_0000]>,
 }
 
-impl PagedTable {
+impl BmpTable {
     /// The table of `f` over the BMP.
-    pub fn new(f: impl Fn(char) -> u32) -> PagedTable {
-        // The page offsets, then the shared page of zeros.
-        let mut table = vec![256u32; 256];
-        table.resize(512, 0);
+    pub fn new(f: impl Fn(char) -> u32) -> BmpTable {
+        let mut table: Box<[u32; 0x1_0000]> = vec![0u32; 0x1_0000].into_boxed_slice().try_into().expect("0x10000 entries");
         for (c, ch) in (0..0x1_0000u32).filter_map(|c| Some((c, char::from_u32(c)?))) {
-            let v = f(ch);
-            if v == 0 {
-                continue;
-            }
-            let page = (c >> 8) as usize;
-            if table[page] == 256 {
-                table[page] = table.len() as u32;
-                table.resize(table.len() + 256, 0);
-            }
-            let at = table[page] as usize + (c & 0xFF) as usize;
-            table[at] = v;
+            table[c as usize] = f(ch);
         }
-        PagedTable { table: table.into_boxed_slice() }
+        BmpTable { table }
     }
 
-    /// The value of code point `c`, below U+10000.
+    /// The value of code point `c` (below U+10000; only its low 16 bits are read).
     #[inline(always)]
     pub fn get(&self, c: u32) -> u32 {
-        let page = (c >> 8) as usize & 0xFF;
-        // SAFETY: only `new` writes `table`: it has at least 512 entries, so `page` (below
-        // 256) is within it, and each of the first 256 is the offset of a whole page of 256
-        // entries, so any offset in a page is within it too. Unchecked, as this runs for
-        // every character of every utterance.
-        unsafe {
-            let i = *self.table.get_unchecked(page) as usize + (c & 0xFF) as usize;
-            debug_assert!(i < self.table.len());
-            *self.table.get_unchecked(i)
-        }
+        self.table[(c & 0xFFFF) as usize]
     }
 }
 
 /// One move of an automaton of a known kind ([`Phrases::with_step`]).
 pub trait Step {
-    /// Moves `cur` over one character's (encoded) symbol; true when phrases end there.
+    /// Moves `cur` (a [`Cursor::state`]) over one character's (encoded) symbol; true when
+    /// phrases end there.
     ///
     /// # Safety
     ///
-    /// `cur` is this automaton's: its [`Phrases::start`], or where earlier steps of this
-    /// automaton left it; `symbol` is 0 or one of its symbols ([`Phrases::symbol`]). The
-    /// dense table then steps without a bounds check: the pass's loop is short, and the
-    /// check's comparisons and registers were a good part of it.
-    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool;
+    /// `cur` is this automaton's: the state of its [`Phrases::start`], or where earlier
+    /// steps of this automaton left it; `symbol` is 0 or one of its symbols
+    /// ([`Phrases::symbol`]). The dense table then steps without a bounds check: the pass's
+    /// loop is short, and the check's comparisons and registers were a good part of it.
+    unsafe fn step(&self, cur: &mut usize, symbol: u16) -> bool;
 }
 
 /// What runs with a [`Step`]: a generic method, which a closure cannot have.
@@ -456,7 +450,7 @@ pub struct NoStep;
 
 impl Step for NoStep {
     #[inline(always)]
-    unsafe fn step(&self, _: &mut Cursor, _: u16) -> bool {
+    unsafe fn step(&self, _: &mut usize, _: u16) -> bool {
         false
     }
 }
@@ -495,14 +489,15 @@ impl Entry for u16 {
 
 impl<T: Entry> Step for DenseStep<'_, T> {
     #[inline(always)]
-    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
-        let i = ((cur.0 as usize) << T::SHIFT) + symbol as usize;
-        debug_assert!(i < self.trans.len(), "cursor {} and symbol {symbol} outside the table", cur.0);
+    unsafe fn step(&self, cur: &mut usize, symbol: u16) -> bool {
+        debug_assert!((*cur << T::SHIFT) + (symbol as usize) < self.trans.len(), "cursor {cur} and symbol {symbol} outside the table");
+        // The symbol's column first, then the row: the column does not wait for the last
+        // step, so the loop's chain from one state to the next is the load alone.
         // SAFETY: by the caller's contract `cur` is a state of this table, premultiplied at
         // most `(states − 1) × stride` once shifted, and `symbol` one of its symbols, below
-        // `stride`; so `i` is below `states × stride`, the table's length.
-        cur.0 = unsafe { self.trans.get_unchecked(i) }.get();
-        cur.0 >= self.first_match
+        // `stride`; so the entry is below `states × stride`, the table's length.
+        *cur = unsafe { *self.trans.as_ptr().add(symbol as usize).add(*cur << T::SHIFT) }.get() as usize;
+        *cur >= self.first_match as usize
     }
 }
 
@@ -511,9 +506,9 @@ struct One<'a, A>(&'a A);
 
 impl<A: Automaton> Step for One<'_, A> {
     #[inline(always)]
-    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
-        let s = self.0.next_state(Anchored::No, StateID::new_unchecked(cur.0 as usize), symbol as u8);
-        cur.0 = s.as_u32();
+    unsafe fn step(&self, cur: &mut usize, symbol: u16) -> bool {
+        let s = self.0.next_state(Anchored::No, StateID::new_unchecked(*cur), symbol as u8);
+        *cur = s.as_usize();
         self.0.is_special(s) && self.0.is_match(s)
     }
 }
@@ -523,11 +518,11 @@ struct Two<'a, A>(&'a A);
 
 impl<A: Automaton> Step for Two<'_, A> {
     #[inline(always)]
-    unsafe fn step(&self, cur: &mut Cursor, symbol: u16) -> bool {
+    unsafe fn step(&self, cur: &mut usize, symbol: u16) -> bool {
         // No phrase ends on a lead byte, so only the state after the trail byte can match.
-        let s = self.0.next_state(Anchored::No, StateID::new_unchecked(cur.0 as usize), (symbol >> 8) as u8);
+        let s = self.0.next_state(Anchored::No, StateID::new_unchecked(*cur), (symbol >> 8) as u8);
         let s = self.0.next_state(Anchored::No, s, symbol as u8);
-        cur.0 = s.as_u32();
+        *cur = s.as_usize();
         self.0.is_special(s) && self.0.is_match(s)
     }
 }
@@ -543,8 +538,11 @@ mod tests {
             impl Visit for Once<'_> {
                 type Out = bool;
                 fn visit<S: Step>(self, s: S) -> bool {
+                    let mut state = self.0.state();
                     // SAFETY: the tests step from `start` with the automaton's own symbols.
-                    unsafe { s.step(self.0, self.1) }
+                    let hit = unsafe { s.step(&mut state, self.1) };
+                    *self.0 = Cursor::at(state);
+                    hit
                 }
             }
             self.with_step(Once(cur, symbol))

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::automaton::{BuildError, Cursor, NoStep, PagedTable, Phrases, Step, Visit};
+use super::automaton::{BmpTable, BuildError, Cursor, NoStep, Phrases, Step, Visit};
 use super::normalize::Normalized;
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::{Rule, Slot};
@@ -88,7 +88,7 @@ pub struct Matcher {
     /// having no pieces ([`fuzzy::pieces`]) to wait for.
     unfiltered: Vec<u32>,
     /// Per BMP character, its symbol in `exact` (low 16 bits) and in `readings` (high 16).
-    symbols: PagedTable,
+    symbols: BmpTable,
 }
 
 /// A list per index, in one allocation: the pass looks one up at every match, and a list
@@ -248,9 +248,9 @@ impl Matcher {
             reading_state_uses,
             programme,
             unfiltered,
-            symbols: PagedTable::new(|_| 0),
+            symbols: BmpTable::new(|_| 0),
         };
-        m.symbols = PagedTable::new(|c| m.symbols_of(c as u32));
+        m.symbols = BmpTable::new(|c| m.symbols_of(c as u32));
         Ok(m)
     }
 
@@ -495,12 +495,13 @@ impl Pass<'_> {
 /// checks ([`Step::step`]). With `BMP`, `chars` are all below U+10000: they are looked up
 /// in [`Matcher::symbols`] alone (the call for the others would cost the loop registers).
 #[inline(never)]
-unsafe fn walk<E: Step, R: Step, const BMP: bool>(m: &Matcher, chars: &[char], (exact, mut ecur): (E, Cursor), (readings, mut rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
+unsafe fn walk<E: Step, R: Step, const BMP: bool>(m: &Matcher, chars: &[char], (exact, ecur): (E, Cursor), (readings, rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
     let room = chars.len() + 1;
     assert!(slots.len() >= 2 * room && chars.len() < u32::MAX as usize);
     // The next slot of each automaton, as a pointer: the loop keeps one register fewer.
     let (mut pe, mut pr) = (slots.as_mut_ptr(), slots[room..].as_mut_ptr());
     let mut end = 0u32;
+    let (mut ecur, mut rcur) = (ecur.state(), rcur.state());
     for &c in chars {
         let c = c as u32;
         end += 1;
@@ -512,8 +513,8 @@ unsafe fn walk<E: Step, R: Step, const BMP: bool>(m: &Matcher, chars: &[char], (
         // SAFETY: each pointer has moved on once per match among the characters before this
         // one, fewer than `room - 1`: it is within its half of `slots`.
         unsafe {
-            pe.write((ecur, end));
-            pr.write((rcur, end));
+            pe.write((Cursor::at(ecur), end));
+            pr.write((Cursor::at(rcur), end));
             pe = pe.add(e_hit as usize);
             pr = pr.add(r_hit as usize);
         }
