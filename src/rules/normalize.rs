@@ -210,7 +210,7 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
     while i < b.len() {
         // A run of three-byte characters kept as they are, its map written in bulk.
         let before = out.points.len();
-        let end = kept_run(&kept.run, None, b, i, &mut out.points);
+        let end = kept_run(&kept.run, &kept.run, b, i, &mut out.points);
         if end > i {
             let (n, at, from) = ((out.points.len() - before) as u32, out.text.len() as u32, i as u32);
             out.char_bytes.extend((0..n).map(|k| at + 3 * k));
@@ -239,14 +239,14 @@ fn normalize_src(src: &str, map: bool, watch: bool, out: &mut Normalized) -> boo
 /// (the text is made from them where asked for: [`normalize_text`]), so a run of characters
 /// kept as they are is one tight loop, with no copy of its bytes.
 fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
-    let (kept, dropped) = (kept_table(watch), dropped_table());
+    let kept = kept_table(watch);
     let b = src.as_bytes();
     let (mut i, mut latin) = (0, 0);
     while i < b.len() {
         // Runs of three-byte characters kept as they are or dropped: nearly all of Chinese
         // text, common punctuation (，。？) included, without the character logic.
         loop {
-            i = kept_run(&kept.run, Some(dropped), b, i, &mut out.points);
+            i = kept_run(&kept.run, &kept.run_or_dropped, b, i, &mut out.points);
             let [x @ 0xE0..=0xEF, y, z, ..] = b[i..] else { break };
             let word = ((x as usize & 0x0F) << 6) | (y as usize & 0x3F);
             let bit = z & 0x3F;
@@ -277,14 +277,14 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
     true
 }
 
-/// Writes the characters of the run of three-byte characters in `kept` starting at `b[i]`
-/// to `points`, passing over those in `dropped` when given; returns where the run ends.
-/// Its room is made once, not checked per character as `push` does (a good part of a loop
-/// with little else to do). A dropped character is written and not counted, so that
-/// punctuation, met a few times in every utterance, costs no branch (mispredicted, it cost
-/// more than the characters around it).
+/// Writes the characters of the run of three-byte characters in `run` starting at `b[i]`
+/// to `points`, counting those in `kept` (a subset: the others are dropped); returns where
+/// the run ends. Its room is made once, not checked per character as `push` does (a good
+/// part of a loop with little else to do). A dropped character is written and not counted,
+/// so that punctuation, met a few times in every utterance, costs no branch (mispredicted,
+/// it cost more than the characters around it).
 #[inline(always)]
-fn kept_run(kept: &RunBits, dropped: Option<&RunBits>, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
+fn kept_run(kept: &RunBits, run: &RunBits, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
     let room = (b.len() - i) / 3;
     points.reserve(room);
     let (at, start) = (points.as_mut_ptr(), points.len());
@@ -294,17 +294,18 @@ fn kept_run(kept: &RunBits, dropped: Option<&RunBits>, b: &[u8], i: usize, point
         // The table's word of lead byte `x` and second byte `y` ([`RunBits`]); a character
         // not of three bytes finds a word of zeros there, and ends the run.
         let word = (x as usize) << 6 | (y as usize & 0x3F);
-        let keep = kept[word] >> (z & 0x3F) & 1;
-        let drop = dropped.map_or(0, |d| d[word] >> (z & 0x3F) & 1);
-        if keep | drop == 0 {
+        // A shift takes its count mod 64: the low six bits of `z`, its payload.
+        if run[word].wrapping_shr(z as u32) & 1 == 0 {
             break;
         }
         debug_assert!(n < start + room);
         // SAFETY: a three-byte UTF-8 sequence (only those have bits in the tables) is a code
         // point below U+10000 and not a surrogate, its top ten bits the low ten of `word`;
         // `n` is within the room, as no more than `room` three-byte sequences fit in `b[i..]`.
-        unsafe { at.add(n).write(char::from_u32_unchecked(((word as u32) << 6 | (z as u32 & 0x3F)) & 0xFFFF)) };
-        n += keep as usize;
+        // The code point, `(x & 0x0F) << 12 | (y & 0x3F) << 6 | z & 0x3F`: with `x` in E0…EF
+        // and `z` in 80…BF, that is `word << 6` less E0000 plus `z` less 80, with no masking.
+        unsafe { at.add(n).write(char::from_u32_unchecked(((word as u32) << 6) + z as u32 - 0xE0080)) };
+        n += (kept[word].wrapping_shr(z as u32) & 1) as usize;
         rest = tail;
     }
     // SAFETY: the characters up to `n` are written, within the room.
@@ -500,6 +501,9 @@ fn run_word(u: usize) -> usize {
 /// character to simplify): the three-byte characters, and ASCII by code point.
 struct Kept {
     run: Box<RunBits>,
+    /// `run` and the three-byte characters that normalise to nothing alone: white space and
+    /// punctuation (none of which OpenCC changes).
+    run_or_dropped: Box<RunBits>,
     ascii: [u64; 2],
 }
 
@@ -507,15 +511,8 @@ fn kept_table(watch: bool) -> &'static Kept {
     &tables().kept[watch as usize]
 }
 
-/// The three-byte characters that normalise to nothing alone: white space and punctuation
-/// (none of which OpenCC changes).
-fn dropped_table() -> &'static RunBits {
-    &tables().dropped
-}
-
 struct Tables {
     kept: [Kept; 2],
-    dropped: Box<RunBits>,
 }
 
 /// Computed once (with the table of characters to simplify).
@@ -523,28 +520,31 @@ fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
         let zeros = || -> Box<RunBits> { vec![0u64; RUN_WORDS].into_boxed_slice().try_into().expect("RUN_WORDS words") };
-        let mut kept = [(), ()].map(|_| Kept { run: zeros(), ascii: [0; 2] });
-        let mut dropped = zeros();
+        let mut kept = [(), ()].map(|_| Kept { run: zeros(), run_or_dropped: zeros(), ascii: [0; 2] });
         for u in 0..KEPT_LEN {
             let Some(c) = char::from_u32(u as u32) else { continue };
             let f = fold(c);
             let bit = 1 << (u % 64);
-            if u >= 0x800 && !is_traditional(c) && !is_numeral(f) && (f.is_whitespace() || is_punctuation(f)) {
-                dropped[run_word(u)] |= bit;
-            }
+            let dropped = u >= 0x800 && !is_traditional(c) && !is_numeral(f) && (f.is_whitespace() || is_punctuation(f));
             let as_is = kept_as_is(c);
             for (watch, k) in kept.iter_mut().enumerate() {
+                if dropped {
+                    k.run_or_dropped[run_word(u)] |= bit;
+                }
                 if !as_is || (watch == 1 && is_traditional(c)) {
                     continue;
                 }
                 match u {
                     0..0x80 => k.ascii[u / 64] |= bit,
-                    0x800.. => k.run[run_word(u)] |= bit,
+                    0x800.. => {
+                        k.run[run_word(u)] |= bit;
+                        k.run_or_dropped[run_word(u)] |= bit;
+                    }
                     _ => {}
                 }
             }
         }
-        Tables { kept, dropped }
+        Tables { kept }
     })
 }
 
