@@ -181,22 +181,27 @@ fn scan_all(scanner: &Scanner, calls: &[Transcript]) -> usize {
     calls.iter().map(|t| scanner.scan(t).len()).sum()
 }
 
-/// MB/s of `f` over `bytes`, best of 30 trials of at least 20 ms: on a shared machine
-/// other work only ever slows a trial, so the fastest of many short ones is the steadiest
-/// estimate of the code's own speed (a few long ones were each as likely as not to be
-/// slowed, by up to 2× on the build machine).
-fn mbps(bytes: usize, mut f: impl FnMut() -> usize) -> f64 {
-    let mut best = f64::MAX;
+/// MB/s of each of `fs` over `bytes`: the fastest of 30 trials of at least 20 ms, the
+/// functions' trials taken in turn. On a shared machine other work only ever slows a trial,
+/// so the fastest of many short ones is the steadiest estimate of the code's own speed (a
+/// few long ones were each as likely as not to be slowed, by up to 2× on the build
+/// machine). Taken in turn, all are measured over the same seconds: a burst of other work
+/// slows a few trials of each, where one after the other it could spoil every trial of one
+/// function, and the ratios compare like with like.
+fn mbps<const N: usize>(bytes: usize, mut fs: [&mut dyn FnMut() -> usize; N]) -> [f64; N] {
+    let mut best = [f64::MAX; N];
     for _ in 0..30 {
-        let start = Instant::now();
-        let mut runs = 0;
-        while start.elapsed().as_secs_f64() < 0.02 {
-            black_box(f());
-            runs += 1;
+        for (f, best) in fs.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            let mut runs = 0;
+            while start.elapsed().as_secs_f64() < 0.02 {
+                black_box(f());
+                runs += 1;
+            }
+            *best = best.min(start.elapsed().as_secs_f64() / runs as f64);
         }
-        best = best.min(start.elapsed().as_secs_f64() / runs as f64);
     }
-    bytes as f64 / best / 1e6
+    best.map(|b| bytes as f64 / b / 1e6)
 }
 
 /// `CALLQA_BENCH_PASSES=n`: only `n` whole scans of the corpus with one pack
@@ -240,9 +245,10 @@ fn main() {
         g.bench_function("matching pass", |b| b.iter(|| match_all(&matcher, &eligible, black_box(&calls))));
         g.bench_function("naive str::find", |b| b.iter(|| naive(black_box(&calls), &phrases)));
         g.finish();
-        let fast = mbps(bytes, || scan_all(&scanner, &calls));
-        let pass = mbps(bytes, || match_all(&matcher, &eligible, &calls));
-        let slow = mbps(bytes, || naive(&calls, &phrases));
+        let [fast, pass, slow] = mbps(
+            bytes,
+            [&mut || scan_all(&scanner, &calls), &mut || match_all(&matcher, &eligible, &calls), &mut || naive(&calls, &phrases)],
+        );
         summary.push(format!(
             "{label} ({} phrases): scanner {fast:.1} MB/s, naive {slow:.1} MB/s, ratio {:.1}× (one core, {:.1} MB corpus); \
              matching pass alone {pass:.1} MB/s, {:.1}× naive",
