@@ -109,8 +109,7 @@ enum Aut {
 pub struct Cursor(u32);
 
 impl Cursor {
-    /// The state, as a pass's loop holds it: in a register of the address width, so that
-    /// a step does not widen it first ([`Step::step`]).
+    /// The state, as a pass's loop holds it and steps it ([`Step::step`]).
     #[inline(always)]
     pub fn state(self) -> usize {
         self.0 as usize
@@ -402,7 +401,7 @@ fn start_of<A: Automaton>(a: &A) -> Result<StateID, BuildError> {
 /// A 32-bit value per character of the Basic Multilingual Plane, in one flat table: a
 /// lookup is one load. 256 KB, of which a pass reads only the lines of the characters it
 /// meets. Pages of 256 characters sharing one of zeros took a few KB, but cost a dependent
-/// load and three instructions more per character, in a loop bound by its instructions.
+/// load and three instructions more per character, ahead of both automata's steps.
 #[derive(Debug)]
 pub struct BmpTable {
     table: Box<[u32; 0x1_0000]>,

@@ -560,6 +560,23 @@ mod tests {
         out.iter().map(|o| (o.rule, o.slot, o.start, o.end, o.mode)).collect()
     }
 
+    /// The pass's flat table holds, for every BMP character, the symbols both automata give
+    /// it, and non-characters (surrogates) hold 0.
+    #[test]
+    fn the_symbol_table_is_both_automata_s_symbols() {
+        let rules = [rule(&["您好", "不知道", "再见"], &["您知道吗"], true), rule(&["订单号123"], &[], false)];
+        let m = Matcher::new(&rules).unwrap();
+        let (e, r) = (m.exact.as_ref().unwrap(), m.readings.as_ref().unwrap());
+        let mut seen = 0;
+        for c in 0..0x1_0000u32 {
+            let want = char::from_u32(c).map_or(0, |ch| e.symbol(ch) as u32 | (r.symbol(ch) as u32) << 16);
+            assert_eq!(m.symbols.get(c), want, "U+{c:04X}");
+            seen += (want != 0) as usize;
+        }
+        // Homophones of the fuzzy phrases' syllables have reading symbols too.
+        assert!(seen > "您好不知道再见订单号123".chars().count(), "{seen}");
+    }
+
     #[test]
     fn one_automaton_reports_overlaps_for_every_rule_using_a_phrase() {
         let rules = [rule(&["不知道", "我不知道"], &[], false), rule(&["不知道"], &["知不知道"], false)];
