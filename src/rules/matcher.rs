@@ -136,6 +136,15 @@ fn each_use<T: Copy>(phrases: &Phrases, per_state: Option<&Lists<T>>, per_patter
     }
 }
 
+/// The symbols of code point `c` in the exact automaton (low 16 bits) and the reading
+/// automaton (high 16), asked of each: what [`Matcher::symbols`] is filled with.
+fn symbols_of(exact: Option<&Phrases>, readings: Option<&Phrases>, c: u32) -> u32 {
+    let c = char::from_u32(c).unwrap_or_default();
+    let e = exact.map_or(0, |e| e.symbol(c));
+    let r = readings.map_or(0, |r| r.symbol(c));
+    e as u32 | (r as u32) << 16
+}
+
 /// What a reading pattern stands for.
 #[derive(Clone, Copy, Debug)]
 enum ReadingUse {
@@ -238,7 +247,8 @@ impl Matcher {
         let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
         let (state_uses, reading_state_uses) = (by_state(exact.as_ref(), &uses), by_state(readings.as_ref(), &reading_uses));
         let (uses, reading_uses) = (Lists::of(uses), Lists::of(reading_uses));
-        let mut m = Matcher {
+        let symbols = BmpTable::new(|c| symbols_of(exact.as_ref(), readings.as_ref(), c as u32));
+        Ok(Matcher {
             exact,
             uses,
             state_uses,
@@ -248,19 +258,14 @@ impl Matcher {
             reading_state_uses,
             programme,
             unfiltered,
-            symbols: BmpTable::new(|_| 0),
-        };
-        m.symbols = BmpTable::new(|c| m.symbols_of(c as u32));
-        Ok(m)
+            symbols,
+        })
     }
 
-    /// The symbols of code point `c` in both automata, asked of each: to fill
-    /// [`Matcher::symbols`], and for characters beyond the BMP, which that table leaves out.
+    /// The symbols of code point `c` in both automata ([`symbols_of`]): for characters
+    /// beyond the BMP, which [`Matcher::symbols`] leaves out.
     fn symbols_of(&self, c: u32) -> u32 {
-        let c = char::from_u32(c).unwrap_or_default();
-        let e = self.exact.as_ref().map_or(0, |e| e.symbol(c));
-        let r = self.readings.as_ref().map_or(0, |r| r.symbol(c));
-        e as u32 | (r as u32) << 16
+        symbols_of(self.exact.as_ref(), self.readings.as_ref(), c)
     }
 
     /// Appends to `out` every occurrence in `text` for the rules marked in `eligible`
