@@ -96,7 +96,9 @@ if [[ -f "$OUT" ]]; then
     say "$OUT exists; verifying it"
 else
     say "converting $CT2 -> $OUT"
-    cargo run --release --quiet -- model import "$CT2" --out "$OUT"
+    # cargo's own progress stays on: the first build takes about 20 minutes on 2 cores.
+    say "building callqa (release) to convert the model"
+    cargo run --release -- model import "$CT2" --out "$OUT"
 fi
 
 # 5. Verify.

@@ -173,11 +173,13 @@ struct ScorecardArgs {
     /// A report set, or a run directory holding reports/.
     #[arg(long)]
     reports: PathBuf,
+    /// An agent id or name, in any case; an unknown one is an error listing the agents.
     #[arg(long)]
     agent: Option<String>,
+    /// A team, in any case; an unknown one is an error listing the teams.
     #[arg(long)]
     team: Option<String>,
-    /// 2026-11 (month), 2026-W45 (ISO week) or 2026-11-02 (day) [default: every month].
+    /// 2026-11 (month), 2026-W45 (ISO week) or 2026-11-02 (day) [default: every pay period (month)].
     #[arg(long)]
     period: Option<String>,
     /// Worst findings listed per scorecard.
@@ -191,10 +193,14 @@ struct ExamplesArgs {
     /// A report set, or a run directory holding reports/.
     #[arg(long)]
     reports: PathBuf,
+    /// A rule id with findings in the report set (an unknown one is an error listing them).
     #[arg(long)]
     rule: Option<String>,
+    /// greeting, closing, politeness, forbidden, confirmation, silence, overtalk, speech_rate,
+    /// language, hangup, or a pack's own (an unknown one is an error listing them).
     #[arg(long)]
     category: Option<String>,
+    /// An agent id or name, in any case.
     #[arg(long)]
     agent: Option<String>,
     #[arg(long, default_value_t = 10)]
@@ -365,10 +371,11 @@ fn run_run(args: RunArgs) -> ExitCode {
             eprintln!("{summary}");
             if summary.failed > 0 {
                 eprintln!("callqa: {} recording(s) failed; see {}", summary.failed, summary.reports.join("errors.csv").display());
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
             }
+            if !summary.unapplied.is_empty() {
+                eprintln!("callqa: {} row(s) of reviews, adjustments, bonuses or staff were not applied; see {}", summary.unapplied.len(), summary.reports.join("errors.csv").display());
+            }
+            if summary.failed > 0 || !summary.unapplied.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(e) => fail(e),
     }
@@ -381,7 +388,10 @@ fn report_partitions(partitions: &[callqa::batch::Partition], config: &Config, o
         Err(e) => return fail(e),
     };
     match callqa::batch::write_reports(partitions, config, &inputs, reports) {
-        Ok(meta) => {
+        Ok(callqa::batch::Written { meta, unapplied }) => {
+            for u in &unapplied {
+                eprintln!("not applied: {u}");
+            }
             let count = |name: &str| meta.files.iter().find(|f| f.name == format!("{name}.parquet")).map_or(0, |f| f.rows);
             eprintln!(
                 "{} calls scored, {} findings, {} scorecards, {} errors; run {}; reports in {}",
@@ -437,10 +447,7 @@ fn run_scorecard(args: ScorecardArgs) -> ExitCode {
             print!("{text}");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("callqa: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => fail(e),
     }
 }
 
@@ -512,7 +519,12 @@ fn load_pack(dir: &std::path::Path) -> Option<callqa::rules::Pack> {
 fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
     let mut ok = match load_pack(dir) {
         Some(pack) => {
-            println!("{}: pack {} version {}, {} rules, ok", dir.display(), pack.name(), pack.version(), pack.rules().len());
+            let warnings = pack.shared_phrases();
+            for w in &warnings {
+                eprintln!("{w}");
+            }
+            let note = if warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", warnings.len()) };
+            println!("{}: pack {} version {}, {} rules, ok{note}", dir.display(), pack.name(), pack.version(), pack.rules().len());
             true
         }
         None => false,

@@ -76,7 +76,7 @@ fn scan_score_scorecard_and_examples_with_clips() {
     let o = callqa(&["scorecard", "--reports", s(&reports), "--agent", "A1002", "--period", "2026-11"]);
     assert!(o.status.success(), "{}", text(&o));
     let card = text(&o);
-    assert!(card.contains("A1002") && card.contains("李强") && card.contains("forbidden −"), "{card}");
+    assert!(card.contains("A1002") && card.contains("李强") && card.contains("findings by category: forbidden"), "{card}");
     let before = tables.scorecards.iter().find(|c| c.agent_id == "A1002" && c.period == "2026-11").unwrap().clone();
 
     // Coaching examples with clips: each clip is the finding's span ± 2 s of the recording.

@@ -85,6 +85,20 @@ fn the_nightly_batch_runs_the_fixture_corpus_and_eval_reads_it() {
     assert!(tables.errors.iter().all(|e| e.stage == "transcribe"), "{:?}", tables.errors);
     assert!(tables.scorecards.iter().any(|c| c.period == "2026-12") && tables.scorecards.iter().any(|c| c.period == "2026-11"));
     assert_eq!(meta.pack, "zh-cn");
+    // Full coverage: in November the mostly compliant agents pass the month (王芳: four clean
+    // calls and one with three 忌语; 陈静: one clean call, one missing greeting, one too fast) and
+    // the rude ones fail (fixtures/audio/README.md). Before coverage-aware scoring five of six failed.
+    let month = |agent: &str| tables.scorecards.iter().find(|c| c.agent_id == agent && c.period == "2026-11").unwrap();
+    for passes in ["A1001", "A1005"] {
+        let c = month(passes);
+        assert!(!c.failed && c.score >= 60.0 && c.pay_period, "{passes} should pass November: {c:?}");
+    }
+    for fails in ["A1002", "A1003", "A1004", "A1006"] {
+        let c = month(fails);
+        assert!(c.failed, "{fails} should fail November: {c:?}");
+    }
+    // Days and weeks are views: no grade, no pay.
+    assert!(tables.scorecards.iter().filter(|c| c.period_kind != "month").all(|c| !c.pay_period && c.pay_float.is_none() && c.grade.is_empty()));
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("run.json")).unwrap()).unwrap();
     assert!(summary["outside_transcription_ms"].as_u64().unwrap() < summary["wall_ms"].as_u64().unwrap());
 

@@ -6,7 +6,7 @@
 //! work/calls.json            the calls this run owns (metadata from manifest or file names)
 //! work/transcripts/ID.json   one transcript per call: the expensive, cached part
 //! work/findings/ID.findings.json
-//! work/rules/                the default rule pack as used (when no --rules was given)
+//! work/rules/                a copy of the rule pack the run used (built-in or --rules)
 //! work/status.json           what became of each call, and what could not be ingested
 //! reports/                   the report set (see `report`)
 //! run.json                   the run's summary and timings
@@ -97,6 +97,10 @@ pub struct PartitionStatus {
     pub shard: Option<(u32, u32)>,
     pub pack: String,
     pub pack_version: String,
+    /// SHA-256 of the pack's files ([`crate::rules::Pack::sha256`]); empty when unknown
+    /// (`callqa score` over findings made elsewhere).
+    #[serde(default)]
+    pub pack_sha256: String,
     pub model_sha256: String,
     pub calls: Vec<CallStatus>,
     pub ingest_errors: Vec<IngestError>,
@@ -118,6 +122,10 @@ pub struct RunSummary {
     pub outside_transcription_ms: u64,
     pub jobs: usize,
     pub threads: usize,
+    /// Rows of reviews, adjustments, bonuses and staff that applied to nothing, with file and
+    /// line (also in `errors`); any makes the exit code 1.
+    #[serde(default)]
+    pub unapplied: Vec<String>,
 }
 
 impl RunSummary {
@@ -152,6 +160,9 @@ impl std::fmt::Display for RunSummary {
             self.threads,
             self.outside_share() * 100.0
         )?;
+        for u in &self.unapplied {
+            writeln!(f, "not applied: {u}")?;
+        }
         write!(f, "reports in {}", self.reports.display())
     }
 }
@@ -197,21 +208,24 @@ pub fn ingest(source: &Source, config: &Config, shard: Option<Shard>) -> Result<
     Ok(ing)
 }
 
-/// Loads the rule pack: `config.rules`, or the built-in default written into
-/// `run_dir/work/rules` so the run keeps the rules it used.
+/// Loads the rule pack (`config.rules`, or the built-in default) and keeps a copy of exactly
+/// the files used in `run_dir/work/rules`, replacing whatever an earlier run left there.
 pub fn load_rules(config: &Config, run_dir: &Path) -> Result<Scanner, RunError> {
+    let kept = run_dir.join("work/rules");
     let dir = match &config.rules {
         Some(d) => d.clone(),
         None => {
-            let d = run_dir.join("work/rules");
-            crate::rules::default_pack::write_to(&d).map_err(|e| RunError(format!("{}: {e}", d.display())))?;
-            d
+            crate::rules::default_pack::write_to(&kept).map_err(|e| RunError(format!("{}: {e}", kept.display())))?;
+            kept.clone()
         }
     };
     let pack = crate::rules::load_pack(&dir).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         RunError(format!("{} problem(s) in the rule pack {}:\n{}", problems.len(), dir.display(), lines.join("\n")))
     })?;
+    if dir != kept {
+        pack.write_copy(&kept).map_err(|e| RunError(format!("{}: {e}", kept.display())))?;
+    }
     Scanner::new(pack).map_err(|e| RunError(format!("{}: {e}", dir.display())))
 }
 
@@ -250,6 +264,7 @@ pub fn process(
         shard: shard.map(|s| (s.index(), s.count())),
         pack: scanner.pack().name().to_owned(),
         pack_version: scanner.pack().version().to_owned(),
+        pack_sha256: scanner.pack().sha256(),
         model_sha256: engine.model().sha256.clone(),
         calls,
         ingest_errors: ingested.errors.clone(),
@@ -429,8 +444,16 @@ pub fn scoring_inputs(config: &Config, run_dir: &Path) -> Result<ScoringInputs, 
     })
 }
 
+/// A written report set, and the rows of the supervisors' files that applied to nothing
+/// ("reviews.csv:7: finding `…` is not among this report set's findings…"), which are
+/// also `errors` rows.
+pub struct Written {
+    pub meta: crate::report::ReportMeta,
+    pub unapplied: Vec<String>,
+}
+
 /// Scores `partitions` and writes their report set into `reports_dir`.
-pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &ScoringInputs, reports_dir: &Path) -> Result<crate::report::ReportMeta, RunError> {
+pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &ScoringInputs, reports_dir: &Path) -> Result<Written, RunError> {
     let tz = config.time_zone()?;
     let scoring = crate::report::assemble::Scoring {
         rubric: &inputs.rubric,
@@ -442,8 +465,15 @@ pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &Scoring
         inputs_sha256: inputs.files_sha256.clone(),
     };
     let (meta, tables) = crate::report::assemble::assemble(partitions, &scoring, crate::report::assemble::TextOptions { redact: config.reports.redact });
-    crate::report::write(reports_dir, meta, &tables, crate::report::CsvOptions { bom: config.reports.csv_bom })
-        .map_err(|e| RunError(e.to_string()))
+    let unapplied = tables
+        .errors
+        .iter()
+        .filter(|e| crate::report::assemble::INPUT_STAGES.contains(&e.stage.as_str()))
+        .map(|e| format!("{}: {}", e.file, e.reason))
+        .collect();
+    let meta = crate::report::write(reports_dir, meta, &tables, crate::report::CsvOptions { bom: config.reports.csv_bom })
+        .map_err(|e| RunError(e.to_string()))?;
+    Ok(Written { meta, unapplied })
 }
 
 /// What `callqa run` is asked to do.
@@ -474,7 +504,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
     let report_started = Instant::now();
     let partition = read_partition(&dir)?;
     let reports = dir.join("reports");
-    write_reports(std::slice::from_ref(&partition), config, &inputs, &reports)?;
+    let written = write_reports(std::slice::from_ref(&partition), config, &inputs, &reports)?;
     let report_ms = report_started.elapsed().as_millis() as u64;
     let wall_ms = started.elapsed().as_millis() as u64;
     let scan_ms: u64 = status.calls.iter().map(|c| c.scan_ms).sum();
@@ -490,6 +520,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
         outside_transcription_ms: setup_ms + scan_ms / jobs as u64 + report_ms,
         jobs,
         threads,
+        unapplied: written.unapplied,
     };
     write_json(&dir.join("run.json"), &summary)?;
     Ok(summary)
@@ -580,6 +611,6 @@ pub fn partition_from_dirs(transcripts: &Path, findings: &Path, manifest: Option
         transcripts: transcripts.to_owned(),
         findings: findings.to_owned(),
         calls,
-        status: PartitionStatus { shard: None, pack, pack_version, model_sha256, calls: statuses, ingest_errors },
+        status: PartitionStatus { shard: None, pack, pack_version, pack_sha256: String::new(), model_sha256, calls: statuses, ingest_errors },
     })
 }

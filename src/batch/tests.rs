@@ -117,3 +117,109 @@ fn a_missing_input_or_bad_pattern_is_a_configuration_error() {
     let err = ingest(&Source::Directory(d.path().to_owned()), &bad, None).unwrap_err();
     assert!(err.0.contains("{agent_id}"), "{err}");
 }
+
+/// The run id of a fresh run over `input` with `config`, plus any supervisor files written into
+/// the run folder first.
+fn run_id_of(engine: &Fake, input: &Path, config: &Config, files: &[(&str, &str)]) -> String {
+    let out = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(out.path().join(name), text).unwrap();
+    }
+    let ing = ingest(&Source::Directory(input.to_owned()), config, None).unwrap();
+    let scanner = load_rules(config, out.path()).unwrap();
+    process(engine, &scanner, &ing, config, out.path(), None, 2, &progress::Silent).unwrap();
+    let inputs = scoring_inputs(config, out.path()).unwrap();
+    let part = read_partition(out.path()).unwrap();
+    write_reports(&[part], config, &inputs, &out.path().join("reports")).unwrap().meta.run_id
+}
+
+/// A copy of a folder's files.
+fn copy_dir(from: &Path) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, d.path().join(p.file_name().unwrap())).unwrap();
+    }
+    d
+}
+
+#[test]
+fn the_run_id_changes_with_every_input() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let input = recordings();
+    let engine = Fake::new();
+    let config = Config::default();
+    let base = run_id_of(&engine, input.path(), &config, &[]);
+    assert_eq!(run_id_of(&engine, input.path(), &config, &[]), base, "the same inputs give the same id");
+
+    let mut ids: Vec<(&str, String)> = Vec::new();
+    // A pack edit that keeps its version and every finding (a description).
+    let pack = copy_dir(&root.join("rules/zh-cn"));
+    let f = pack.path().join("metrics.toml");
+    std::fs::write(&f, std::fs::read_to_string(&f).unwrap() + "\n# edited\n").unwrap();
+    ids.push(("pack", run_id_of(&engine, input.path(), &Config { rules: Some(pack.path().to_owned()), ..Config::default() }, &[])));
+    // A rubric edit that keeps its version.
+    let rubric_dir = tempfile::tempdir().unwrap();
+    let rubric = rubric_dir.path().join("rubric.toml");
+    std::fs::write(&rubric, crate::score::rubric::DEFAULT_RUBRIC.to_owned() + "\n# edited\n").unwrap();
+    ids.push(("rubric", run_id_of(&engine, input.path(), &Config { rubric: Some(rubric), ..Config::default() }, &[])));
+    // The supervisors' files, each alone.
+    let finding = {
+        let out = tempfile::tempdir().unwrap();
+        let ing = ingest(&Source::Directory(input.path().to_owned()), &config, None).unwrap();
+        let scanner = load_rules(&config, out.path()).unwrap();
+        process(&engine, &scanner, &ing, &config, out.path(), None, 2, &progress::Silent).unwrap();
+        let text = std::fs::read_to_string(out.path().join("work/findings/c0002.findings.json")).unwrap();
+        let file: crate::scan::FindingsFile = serde_json::from_str(&text).unwrap();
+        file.findings[0].id.clone()
+    };
+    let review = format!("finding_id,verdict,reviewer,note\n{finding},reject,王芳,识别错误\n");
+    ids.push(("reviews", run_id_of(&engine, input.path(), &config, &[("reviews.csv", &review)])));
+    ids.push(("adjustments", run_id_of(&engine, input.path(), &config, &[("adjustments.csv", "agent_id,period,points,reason,by\nA1001,2026-11,2,顶班,李\n")])));
+    ids.push(("bonuses", run_id_of(&engine, input.path(), &config, &[("bonuses.csv", "agent_id,period,item,by\nA1001,2026-11,extra_shift,李\n")])));
+    ids.push(("staff", run_id_of(&engine, input.path(), &config, &[("staff.csv", "agent_id,hired_on\nA1001,2026-10-01\n")])));
+    // Another model.
+    let other = Fake { model: ModelRef { path: "other.bin".into(), sha256: "other".into() }, decoded: AtomicUsize::new(0) };
+    ids.push(("model", run_id_of(&other, input.path(), &config, &[])));
+    // Other audio under the same name.
+    let audio = recordings();
+    std::fs::copy(root.join("fixtures/audio/A1001_20261104-164031_c0004.wav"), audio.path().join("A1001_20261102-093015_c0001.wav")).unwrap();
+    ids.push(("audio", run_id_of(&engine, audio.path(), &config, &[])));
+    // Other metadata: the same recording started at another time.
+    let meta = recordings();
+    std::fs::rename(meta.path().join("A1001_20261102-093015_c0001.wav"), meta.path().join("A1001_20261102-093016_c0001.wav")).unwrap();
+    ids.push(("metadata", run_id_of(&engine, meta.path(), &config, &[])));
+    // Redacted texts are another report set.
+    let mut redacted = Config::default();
+    redacted.reports.redact = true;
+    ids.push(("redaction", run_id_of(&engine, input.path(), &redacted, &[])));
+
+    for (what, id) in &ids {
+        assert_ne!(id, &base, "changing the {what} must change the run id");
+    }
+    let mut distinct: Vec<&String> = ids.iter().map(|(_, id)| id).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+}
+
+#[test]
+fn work_rules_is_the_pack_the_run_used() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    // A default run first, then one with a pack of a single rule file.
+    load_rules(&Config::default(), out.path()).unwrap();
+    assert!(out.path().join("work/rules/forbidden.toml").is_file());
+    let pack = tempfile::tempdir().unwrap();
+    for f in ["pack.toml", "greeting.toml"] {
+        std::fs::copy(root.join("rules/zh-cn").join(f), pack.path().join(f)).unwrap();
+    }
+    let config = Config { rules: Some(pack.path().to_owned()), ..Config::default() };
+    let scanner = load_rules(&config, out.path()).unwrap();
+    let mut kept: Vec<String> =
+        std::fs::read_dir(out.path().join("work/rules")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    kept.sort();
+    assert_eq!(kept, ["greeting.toml", "pack.toml"]);
+    assert_eq!(std::fs::read(out.path().join("work/rules/greeting.toml")).unwrap(), std::fs::read(pack.path().join("greeting.toml")).unwrap());
+    assert_eq!(crate::rules::load_pack(&out.path().join("work/rules")).unwrap().sha256(), scanner.pack().sha256());
+}

@@ -16,6 +16,7 @@ use crate::audio::Role;
 use crate::batch::{Partition, Stage};
 use crate::call::CallMeta;
 use crate::scan::{Finding, FindingsFile, Utterance};
+use crate::score::manual::Cards;
 use crate::score::{Adjustments, Bonuses, CallScore, PeriodKind, Reviews, Rubric, Staff, Scorecard};
 use crate::transcript::Transcript;
 
@@ -91,8 +92,18 @@ pub fn assemble(partitions: &[Partition], scoring: &Scoring, text: TextOptions) 
     for kind in [PeriodKind::Month, PeriodKind::Week, PeriodKind::Day] {
         cards.extend(crate::score::scorecards(scoring.rubric, &scores, kind, scoring.tz, scoring.adjustments, scoring.bonuses, scoring.staff));
     }
+    for (stage, p) in unapplied(scoring, &scores, &cards) {
+        errors.push(ErrorRow {
+            run_id: String::new(),
+            file: format!("{}:{}", p.file().display(), p.line()),
+            call_id: None,
+            stage: stage.into(),
+            reason: p.message().to_owned(),
+        });
+    }
 
-    let run_id = run_id(&loaded, &errors, &pack_version, scoring);
+    let pack_sha: Vec<&str> = partitions.iter().map(|p| p.status.pack_sha256.as_str()).collect();
+    let run_id = run_id(&loaded, &errors, &pack_version, &pack_sha, scoring, text);
     let mut tables = Tables::default();
     for (l, score) in loaded.iter().zip(&scores) {
         tables.calls.push(call_row(&run_id, l, score, &pack_version, scoring.tz));
@@ -136,6 +147,27 @@ pub fn assemble(partitions: &[Partition], scoring: &Scoring, text: TextOptions) 
     (meta, tables)
 }
 
+/// The `errors` stages of rows in the supervisors' files that applied to nothing.
+pub const INPUT_STAGES: [&str; 4] = ["review", "adjustment", "bonus", "staff"];
+
+/// Rows of the supervisors' files that applied to nothing: reviews of unknown findings,
+/// adjustments and bonuses matching no pay-period scorecard, staff who took no call. Each is
+/// an `errors` row (stage `review`, `adjustment`, `bonus`, `staff`) naming its file and line.
+fn unapplied(scoring: &Scoring, scores: &[CallScore], cards: &[Scorecard]) -> Vec<(&'static str, crate::rules::Problem)> {
+    let ids: std::collections::HashSet<&str> = scores.iter().flat_map(|c| c.lines.iter().map(|l| l.finding_id.as_str())).collect();
+    let known = Cards {
+        pay_period: scoring.rubric.period.pay_period,
+        keys: cards.iter().filter(|c| c.pay_period).map(|c| (c.agent_id.clone(), c.period.clone())).collect(),
+        agents: scores.iter().map(|c| c.agent_id.clone()).collect(),
+    };
+    let mut out = Vec::new();
+    out.extend(scoring.reviews.unknown(&|id| ids.contains(id)).into_iter().map(|p| ("review", p)));
+    out.extend(scoring.adjustments.unmatched(&known).into_iter().map(|p| ("adjustment", p)));
+    out.extend(scoring.bonuses.unmatched(&known).into_iter().map(|p| ("bonus", p)));
+    out.extend(scoring.staff.unmatched(&known).into_iter().map(|p| ("staff", p)));
+    out
+}
+
 fn load_call(p: &Partition, meta: &CallMeta) -> Result<Loaded, String> {
     let tpath = p.transcripts.join(Transcript::file_name(&meta.call_id));
     let transcript = Transcript::read(&tpath).map_err(|e| e.to_string())?;
@@ -145,19 +177,46 @@ fn load_call(p: &Partition, meta: &CallMeta) -> Result<Loaded, String> {
     Ok(Loaded { meta: meta.clone(), transcript, findings: file.findings })
 }
 
-/// A content hash: same calls, audio, model, pack, rubric and review files → same id.
-fn run_id(loaded: &[Loaded], errors: &[ErrorRow], pack_version: &str, scoring: &Scoring) -> String {
+/// A content hash of every input of the report set: each call's metadata (agent, name, team,
+/// start, direction, path), its transcript (audio, model and decode parameters are in it) and
+/// findings, the recordings that failed, the pack's files, the rubric's text, the review,
+/// adjustment, bonus and staff files, the time zone and redaction. Equal inputs give equal
+/// ids (a resumed run and an uninterrupted one agree); any change gives a new one.
+fn run_id(loaded: &[Loaded], errors: &[ErrorRow], pack_version: &str, pack_sha: &[&str], scoring: &Scoring, text: TextOptions) -> String {
     let mut key = String::new();
     for l in loaded {
-        key.push_str(&format!("{}\u{1f}{}\u{1f}{}\n", l.meta.call_id, l.transcript.audio.sha256, l.transcript.model.sha256));
+        let m = &l.meta;
+        key.push_str(&format!(
+            "{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{}\n",
+            m.call_id,
+            m.agent_id,
+            m.agent_name,
+            m.team,
+            m.started_at,
+            m.direction.map(|d| d.as_str()),
+            m.path.display(),
+            content(&l.transcript),
+            content(&l.findings),
+        ));
     }
     for e in errors {
-        key.push_str(&format!("{}\u{1f}{}\n", e.file, e.stage));
+        key.push_str(&format!("{}\u{1f}{}\u{1f}{}\n", e.file, e.stage, e.reason));
     }
-    key.push_str(&format!("{pack_version}\u{1f}{}\u{1f}{}", scoring.rubric.version(), scoring.inputs_sha256.join(",")));
+    key.push_str(&format!(
+        "{pack_version}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        pack_sha.join(","),
+        scoring.rubric.sha256,
+        scoring.inputs_sha256.join(","),
+        scoring.tz.iana_name().unwrap_or("UTC"),
+        text.redact,
+    ));
     crate::fsutil::sha256_bytes(key.as_bytes())[..12].to_owned()
 }
 
+/// SHA-256 of a value's JSON: what a transcript or a call's findings hold, whatever file they came from.
+fn content<T: serde::Serialize>(v: &T) -> String {
+    crate::fsutil::sha256_bytes(&serde_json::to_vec(v).unwrap_or_default())
+}
 /// Turns −0.0 (a sum of no deductions, negated) into 0.0, so files do not show "-0.0".
 fn num(x: f64) -> f64 {
     x + 0.0
@@ -289,5 +348,14 @@ fn scorecard_row(run_id: &str, c: &Scorecard) -> ScorecardRow {
         rank_in_team: i64::from(c.team_rank),
         rank_overall: i64::from(c.rank),
         rubric_version: c.rubric_version.clone(),
+        pay_period: c.pay_period,
+        coverage: c.coverage.clone(),
+        calls_scored: i64::from(c.calls_scored),
+        sampled_calls: c.sampled_calls.clone(),
+        scale: c.scale,
+        mean_call_score: num(c.mean_call_score),
+        categories: c.categories.clone(),
+        raw_deducted: num(c.raw_deducted),
+        bonus_names: c.bonus_names.clone(),
     }
 }

@@ -55,11 +55,16 @@ pub fn select(tables: &Tables, filter: &ExampleFilter) -> Result<Vec<Example>, S
     if filter.rule.is_none() && filter.category.is_none() {
         return Err("say which examples: --rule ID or --category NAME".into());
     }
-    let on_topic = |f: &FindingRow| {
-        filter.rule.as_ref().is_none_or(|r| &f.rule_id == r) && filter.category.as_ref().is_none_or(|c| &f.category == c)
-    };
-    let for_agent = |agent: &str| filter.agent.as_ref().is_none_or(|a| a == agent);
-    let label = filter.rule.clone().or_else(|| filter.category.clone()).unwrap_or_default();
+    // A filter naming nothing the report set knows is an error listing what it knows, not an
+    // empty answer: `--category forbiden` must not look like "no examples".
+    let known = super::view::Known::new(tables);
+    let rule = filter.rule.as_deref().map(|r| known.rule(r)).transpose()?;
+    let category = filter.category.as_deref().map(|c| known.category(c)).transpose()?;
+    let agent = filter.agent.as_deref().map(|a| known.agent(a)).transpose()?;
+    let on_topic =
+        |f: &FindingRow| rule.as_ref().is_none_or(|r| &f.rule_id == r) && category.as_ref().is_none_or(|c| &f.category == c);
+    let for_agent = |id: &str| agent.as_ref().is_none_or(|a| a == id);
+    let label = rule.clone().or_else(|| category.clone()).unwrap_or_default();
     let mask = |s: &str| if filter.redact { crate::redact::redact(s).into_owned() } else { s.to_owned() };
     let call = |id: &str| tables.calls.iter().find(|c| c.call_id == id);
 
@@ -76,7 +81,7 @@ pub fn select(tables: &Tables, filter: &ExampleFilter) -> Result<Vec<Example>, S
             let segs: Vec<_> = tables.segments.iter().filter(|s| s.call_id == c.call_id).collect();
             // The moment to hear: the opening for greetings, the ending for closings, else the
             // first half-minute.
-            let cat = filter.category.as_deref().unwrap_or("");
+            let cat = category.as_deref().unwrap_or("");
             let (start, end, shown): (i64, i64, Vec<_>) = match cat {
                 "greeting" => (segs.first().map_or(0, |s| s.start_ms), segs.iter().take(2).last().map_or(0, |s| s.end_ms), segs.iter().take(2).collect()),
                 "closing" => {
@@ -109,7 +114,7 @@ pub fn select(tables: &Tables, filter: &ExampleFilter) -> Result<Vec<Example>, S
         found.sort_by(|a, b| b.deducted.total_cmp(&a.deducted).then(a.call_id.cmp(&b.call_id)).then(a.start_ms.cmp(&b.start_ms)));
         for f in found.into_iter().take(filter.limit) {
             let Some(c) = call(&f.call_id) else { continue };
-            let what = if f.matched_text.is_empty() { mask(&f.detail) } else { format!("“{}”", mask(&f.matched_text)) };
+            let what = mask(&super::view::what(f));
             let context = [&f.context_before, &f.utterance, &f.context_after].into_iter().flatten().map(|s| mask(s)).collect();
             out.push(Example {
                 call_id: f.call_id.clone(),

@@ -9,7 +9,7 @@ use super::table::table;
 table! {
     /// One row per call that was scored (failed calls are in `errors` instead).
     pub struct CallRow as "calls" {
-        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
+        /// The run's id (also in `report.json`): a hash of every input: calls and their metadata, audio, model, transcripts, findings, pack files, rubric, review, adjustment, bonus and staff files.
         pub run_id: String,
         /// The call's id (from the manifest or the file name).
         pub call_id: String,
@@ -58,7 +58,7 @@ table! {
 table! {
     /// One row per transcribed utterance.
     pub struct SegmentRow as "segments" {
-        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
+        /// The run's id (also in `report.json`): a hash of every input: calls and their metadata, audio, model, transcripts, findings, pack files, rubric, review, adjustment, bonus and staff files.
         pub run_id: String,
         /// The call's id (from the manifest or the file name).
         pub call_id: String,
@@ -80,7 +80,7 @@ table! {
 table! {
     /// One row per finding, with its evidence and what review and scoring made of it.
     pub struct FindingRow as "findings" {
-        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
+        /// The run's id (also in `report.json`): a hash of every input: calls and their metadata, audio, model, transcripts, findings, pack files, rubric, review, adjustment, bonus and staff files.
         pub run_id: String,
         /// Stable across re-runs of the same transcript and pack version; reviews refer to it.
         pub finding_id: String,
@@ -142,7 +142,7 @@ table! {
 table! {
     /// One row per agent and period.
     pub struct ScorecardRow as "scorecards" {
-        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
+        /// The run's id (also in `report.json`): a hash of every input: calls and their metadata, audio, model, transcripts, findings, pack files, rubric, review, adjustment, bonus and staff files.
         pub run_id: String,
         /// `day`, `week` or `month`.
         pub period_kind: String,
@@ -169,7 +169,7 @@ table! {
         pub fatal: i64,
         /// The rubric's period base (80 in the default rubric).
         pub base: f64,
-        /// Points of the counted findings.
+        /// Points of the counted findings, times `scale`.
         pub deducted: f64,
         /// Extra deductions of the escalations that fired, and which ones.
         pub escalation: f64,
@@ -200,19 +200,42 @@ table! {
         pub rank_overall: i64,
         /// Version of the rubric that scored them.
         pub rubric_version: String,
+        /// Whether this is the rubric's pay period (a month by default), where escalations,
+        /// bonuses, adjustments, grades and pay apply. Days and weeks are views: their `score`
+        /// is the mean call score, with no grade or pay float.
+        pub pay_period: bool,
+        /// How the pay period's calls were counted: "per 10 calls" (deductions and counts
+        /// scaled to 10 calls), "sample of 10 calls", "all calls"; "view" otherwise.
+        pub coverage: String,
+        /// Calls whose findings were charged (the sample under "sample of N calls").
+        pub calls_scored: i64,
+        /// The sampled call ids, in time order, under "sample of N calls".
+        pub sampled_calls: String,
+        /// The factor applied to deductions and compared counts (N / calls when normalised and there are more than N calls, else 1).
+        pub scale: f64,
+        /// Mean of the charged calls' per-call scores.
+        pub mean_call_score: f64,
+        /// Counted findings by category, e.g. "forbidden 3, closing 2".
+        pub categories: String,
+        /// Points of the counted findings before `scale`.
+        pub raw_deducted: f64,
+        /// The bonus items by name with their points.
+        pub bonus_names: String,
     }
 }
 
 table! {
-    /// One row per recording or call that could not be processed.
+    /// One row per recording or call that could not be processed, and per row of the
+    /// supervisors' files that could not be applied.
     pub struct ErrorRow as "errors" {
-        /// The run's id (also in `report.json`): a hash of the calls, audio, model, pack, rubric and review files.
+        /// The run's id (also in `report.json`): a hash of every input: calls and their metadata, audio, model, transcripts, findings, pack files, rubric, review, adjustment, bonus and staff files.
         pub run_id: String,
         /// The recording, or `manifest.csv:LINE` for a bad manifest row.
         pub file: String,
         /// Empty when the file could not be given a call id (e.g. its name matched no pattern).
         pub call_id: Option<String>,
-        /// `ingest`, `transcribe`, `scan` or `score`.
+        /// `ingest`, `transcribe`, `scan` or `score`; `review`, `adjustment`, `bonus` or `staff`
+        /// for a row of those files that applied to nothing, with `file` as `FILE:LINE`.
         pub stage: String,
         /// What went wrong, naming the file.
         pub reason: String,

@@ -213,9 +213,16 @@ pub fn load_pack(dir: &Path) -> Result<Pack, Vec<Problem>> {
 
     let mut rules = Vec::new();
     let mut seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    let mut sources: Vec<(String, String)> = Vec::new();
+    if let Ok(src) = std::fs::read_to_string(&meta_path) {
+        sources.push(("pack.toml".into(), src));
+    }
     for file in &files {
         let src = match std::fs::read_to_string(file) {
-            Ok(s) => s,
+            Ok(s) => {
+                sources.push((file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), s.clone()));
+                s
+            }
             Err(e) => {
                 problems.push(Problem::at(file, "", None, format!("cannot read: {e}")));
                 continue;
@@ -247,7 +254,7 @@ pub fn load_pack(dir: &Path) -> Result<Pack, Vec<Problem>> {
             }
         }
     }
-    if problems.is_empty() { Ok(Pack::new(&name, &version, dir, rules)) } else { Err(problems) }
+    if problems.is_empty() { Ok(Pack::new(&name, &version, dir, rules).with_sources(sources)) } else { Err(problems) }
 }
 
 struct Validator<'a> {

@@ -345,12 +345,90 @@ pub struct Pack {
     version: String,
     dir: PathBuf,
     rules: Vec<Rule>,
+    /// The files it was read from (name, text), in name order; empty for a pack built in code.
+    sources: Vec<(String, String)>,
 }
 
 impl Pack {
     /// Builds a pack from rules already validated (tests and benchmarks build packs in code).
     pub fn new(name: &str, version: &str, dir: &Path, rules: Vec<Rule>) -> Pack {
-        Pack { name: name.to_owned(), version: version.to_owned(), dir: dir.to_owned(), rules }
+        Pack { name: name.to_owned(), version: version.to_owned(), dir: dir.to_owned(), rules, sources: Vec::new() }
+    }
+
+    /// The same pack, remembering the files it was read from.
+    pub(crate) fn with_sources(mut self, mut sources: Vec<(String, String)>) -> Pack {
+        sources.sort();
+        self.sources = sources;
+        self
+    }
+
+    /// SHA-256 over the pack's files (names and texts): any edit, even one that keeps the
+    /// version, changes it, and with it the run id.
+    pub fn sha256(&self) -> String {
+        let mut key = Vec::new();
+        for (name, text) in &self.sources {
+            key.extend_from_slice(format!("{name}\u{1f}{}\u{1f}", text.len()).as_bytes());
+            key.extend_from_slice(text.as_bytes());
+        }
+        crate::fsutil::sha256_bytes(&key)
+    }
+
+    /// Writes the files the pack was read from into `dir`, removing other `*.toml` there, so
+    /// a run folder keeps exactly the rules it used.
+    pub fn write_copy(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for entry in std::fs::read_dir(dir)? {
+            let p = entry?.path();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if p.extension().is_some_and(|x| x == "toml") && !self.sources.iter().any(|(n, _)| *n == name) {
+                std::fs::remove_file(&p)?;
+            }
+        }
+        for (name, text) in &self.sources {
+            crate::fsutil::write_atomic(&dir.join(name), text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Forbidden rules that would charge one sentence twice: a phrase of one equal to, or
+    /// inside, a phrase of another (我不知道 / 不知道). `rules check` prints these as warnings.
+    pub fn shared_phrases(&self) -> Vec<String> {
+        let phrases = |r: &Rule| -> Vec<Phrase> {
+            match &r.lexical {
+                Some(Lexical::Any(p)) if r.kind == Kind::Forbidden && r.after.is_none() => p.clone(),
+                _ => Vec::new(),
+            }
+        };
+        let mut out = Vec::new();
+        for (i, a) in self.rules.iter().enumerate() {
+            for b in &self.rules[i + 1..] {
+                for pa in phrases(a) {
+                    for pb in phrases(b) {
+                        let (na, nb) = (pa.normalized(), pb.normalized());
+                        if na.is_empty() || nb.is_empty() || !(na.contains(nb) || nb.contains(na)) {
+                            continue;
+                        }
+                        let how = if a.category == b.category {
+                            "one utterance is charged once per category (rubric `call.per_utterance`), but both rules report it".to_owned()
+                        } else {
+                            format!("they are in different categories ({} and {}), so one sentence is charged twice", a.category, b.category)
+                        };
+                        out.push(format!(
+                            "{}:{}: warning: phrase \"{}\" of rule `{}` and \"{}\" of rule `{}` ({}:{}) match the same words; {how}",
+                            a.file.display(),
+                            a.line,
+                            pa.written(),
+                            a.id,
+                            pb.written(),
+                            b.id,
+                            b.file.display(),
+                            b.line
+                        ));
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn name(&self) -> &str {

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::reviews::{Reviews, Verdict};
-use super::rubric::{PointsFrom, Rubric, SeverityPoints};
+use super::rubric::{PerUtterance, PointsFrom, Rubric, SeverityPoints};
 use crate::call::CallMeta;
 use crate::rules::Severity;
+use crate::rules::Kind;
 use crate::scan::Finding;
 
 /// Whether a finding deducts, and if not, why.
@@ -87,9 +88,13 @@ pub struct CallScore {
 ///
 /// Findings are taken in order; a rule's occurrences beyond its cap (an `[[override]]`'s
 /// `max_per_call`, else `call.max_per_rule`) and findings beyond `call.max_findings` are
-/// `capped`. Rejected and fatal findings never use up a cap.
+/// `capped`. Rejected and fatal findings never use up a cap. With `call.per_utterance =
+/// "category"` a forbidden hit in an utterance already charged for its category (by another
+/// rule: 有没有搞错，说那么大声 is two phrases of one 忌语) is `capped` too.
 pub fn score_call(rubric: &Rubric, meta: &CallMeta, findings: &[Finding], reviews: &Reviews) -> CallScore {
     let mut per_rule: HashMap<&str, u32> = HashMap::new();
+    // (category, utterance index) → the rule that charged it.
+    let mut charged: HashMap<(&str, usize), &str> = HashMap::new();
     let mut counted = 0u32;
     let mut fatal = false;
     let mut lines = Vec::with_capacity(findings.len());
@@ -105,11 +110,19 @@ pub fn score_call(rubric: &Rubric, meta: &CallMeta, findings: &[Finding], review
         let decision = reviews.decision(&f.id);
         let rule_cap = over.and_then(|o| o.max_per_call).or(rubric.call.max_per_rule);
         let seen = per_rule.get(f.rule_id.as_str()).copied().unwrap_or(0);
+        let utterance = f
+            .utterance
+            .as_ref()
+            .filter(|_| f.kind == Kind::Forbidden && rubric.call.per_utterance == PerUtterance::Category)
+            .map(|u| (f.category.as_str(), u.index));
+        let already = utterance.and_then(|k| charged.get(&k)).filter(|r| **r != f.rule_id);
         let (status, reason) = if decision.is_some_and(|d| d.verdict == Verdict::Reject) {
             (LineStatus::Rejected, "rejected in review".to_owned())
         } else if sev == SeverityPoints::Fail {
             fatal = true;
             (LineStatus::Fatal, format!("severity {} fails the period", f.severity))
+        } else if let Some(rule) = already {
+            (LineStatus::Capped, format!("the utterance is already charged for {} (rule {rule})", f.category))
         } else if rule_cap.is_some_and(|c| seen >= c) {
             (LineStatus::Capped, format!("over the cap of {} per call for rule {}", rule_cap.unwrap_or(0), f.rule_id))
         } else if rubric.call.max_findings.is_some_and(|c| counted >= c) {
@@ -120,6 +133,9 @@ pub fn score_call(rubric: &Rubric, meta: &CallMeta, findings: &[Finding], review
         if status == LineStatus::Counted {
             counted += 1;
             *per_rule.entry(f.rule_id.as_str()).or_default() += 1;
+            if let Some(k) = utterance {
+                charged.entry(k).or_insert(f.rule_id.as_str());
+            }
         }
         lines.push(ScoreLine {
             finding_id: f.id.clone(),

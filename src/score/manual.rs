@@ -1,17 +1,19 @@
 //! What supervisors decide by hand, per agent and period, checked against the rubric when read:
 //! `adjustments.csv` (额外奖惩, `agent_id,period,points,reason,by`), `bonuses.csv` (manual
 //! 加分项, `agent_id,period,item,by`) and `staff.csv` (`agent_id,hired_on`, for the new-staff
-//! grace). Periods are labels (`2026-11`, `2026-W45`, `2026-11-02`); a row only applies to
-//! scorecards cut with the same kind of period.
+//! grace). Periods are labels (`2026-11`, `2026-W45`, `2026-11-02`); adjustments and bonuses
+//! apply to the rubric's pay period (a month by default). A row that applies to no scorecard
+//! (an unknown agent, a period without calls, a week when months are paid) is listed by
+//! `unmatched`, never dropped in silence.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::Rubric;
-use super::period::{Period, bad_label};
+use super::period::{Period, PeriodKind, bad_label};
 use super::table::{number, read_rows, read_text};
 use crate::rules::Problem;
 
@@ -23,12 +25,15 @@ pub struct Adjustment {
     pub points: f64,
     pub reason: String,
     pub by: String,
+    /// Line in the file.
+    pub line: usize,
 }
 
 /// Every adjustment, at most one per agent and period.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Adjustments {
     by_key: HashMap<(String, String), Adjustment>,
+    origin: PathBuf,
 }
 
 fn check_agent(id: &str, problems: &mut Vec<Problem>, origin: &Path, line: usize) {
@@ -59,7 +64,7 @@ impl Adjustments {
         let mut problems = Vec::new();
         let rows = read_rows(text, origin, &["agent_id", "period", "points", "reason", "by"], &[], &mut problems);
         let range = &rubric.adjustment;
-        let mut out = Adjustments::default();
+        let mut out = Adjustments { origin: origin.to_owned(), ..Adjustments::default() };
         let mut first_line: HashMap<(String, String), usize> = HashMap::new();
         for row in rows {
             let before = problems.len();
@@ -105,6 +110,7 @@ impl Adjustments {
                     points,
                     reason: row.get(3).to_owned(),
                     by: row.get(4).to_owned(),
+                    line: row.line,
                 },
             );
         }
@@ -113,6 +119,43 @@ impl Adjustments {
 
     pub fn get(&self, agent_id: &str, period: &str) -> Option<&Adjustment> {
         self.by_key.get(&(agent_id.to_owned(), period.to_owned()))
+    }
+
+    /// Rows whose agent and period match no pay-period scorecard, as problems on their rows.
+    pub fn unmatched(&self, cards: &Cards) -> Vec<Problem> {
+        let mut v: Vec<Problem> = self
+            .by_key
+            .values()
+            .filter_map(|a| cards.why_not(&a.agent_id, &a.period).map(|why| Problem::on_line(&self.origin, a.line, format!("adjustment not applied: {why}"))))
+            .collect();
+        v.sort_by_key(|p| p.line());
+        v
+    }
+}
+
+/// The pay-period scorecards that exist, to say why a supervisor's row matched none.
+pub struct Cards {
+    pub pay_period: PeriodKind,
+    /// (agent, period label) of every pay-period scorecard.
+    pub keys: std::collections::HashSet<(String, String)>,
+    /// Every agent with a call in the report set.
+    pub agents: std::collections::HashSet<String>,
+}
+
+impl Cards {
+    /// `None` when a pay-period scorecard exists for the agent and period; else why not.
+    pub fn why_not(&self, agent: &str, period: &str) -> Option<String> {
+        if self.keys.contains(&(agent.to_owned(), period.to_owned())) {
+            return None;
+        }
+        let kind = Period::parse(period).map(|p| p.kind);
+        Some(if !self.agents.contains(agent) {
+            format!("agent {agent} has no calls in this report set")
+        } else if kind != Some(self.pay_period) {
+            format!("{period} is not a {} (the rubric's pay period); adjustments and bonuses apply to pay periods", self.pay_period)
+        } else {
+            format!("agent {agent} has no calls in {period}")
+        })
     }
 }
 
@@ -124,12 +167,15 @@ pub struct Grant {
     pub item: String,
     pub points: f64,
     pub by: String,
+    /// Line in the file.
+    pub line: usize,
 }
 
 /// Every manual bonus grant.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Bonuses {
     by_key: HashMap<(String, String), Vec<Grant>>,
+    origin: PathBuf,
 }
 
 impl Bonuses {
@@ -142,7 +188,7 @@ impl Bonuses {
     pub fn from_str(text: &str, origin: &Path, rubric: &Rubric) -> Result<Bonuses, Vec<Problem>> {
         let mut problems = Vec::new();
         let rows = read_rows(text, origin, &["agent_id", "period", "item", "by"], &[], &mut problems);
-        let mut out = Bonuses::default();
+        let mut out = Bonuses { origin: origin.to_owned(), ..Bonuses::default() };
         for row in rows {
             let before = problems.len();
             let bad = |m: String| Problem::on_line(origin, row.line, m);
@@ -181,6 +227,7 @@ impl Bonuses {
                 item: item.to_owned(),
                 points: bonus.points,
                 by: row.get(3).to_owned(),
+                line: row.line,
             });
         }
         if problems.is_empty() { Ok(out) } else { Err(problems) }
@@ -190,12 +237,26 @@ impl Bonuses {
     pub fn get(&self, agent_id: &str, period: &str) -> &[Grant] {
         self.by_key.get(&(agent_id.to_owned(), period.to_owned())).map_or(&[], Vec::as_slice)
     }
+
+    /// Grants whose agent and period match no pay-period scorecard, as problems on their rows.
+    pub fn unmatched(&self, cards: &Cards) -> Vec<Problem> {
+        let mut v: Vec<Problem> = self
+            .by_key
+            .values()
+            .flatten()
+            .filter_map(|g| cards.why_not(&g.agent_id, &g.period).map(|why| Problem::on_line(&self.origin, g.line, format!("bonus `{}` not granted: {why}", g.item))))
+            .collect();
+        v.sort_by_key(|p| p.line());
+        v
+    }
 }
 
 /// Hire dates, for the new-staff grace.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Staff {
     hired_on: HashMap<String, Date>,
+    lines: HashMap<String, usize>,
+    origin: PathBuf,
 }
 
 impl Staff {
@@ -228,11 +289,26 @@ impl Staff {
             lines.insert(id.to_owned(), row.line);
             out.hired_on.insert(id.to_owned(), date);
         }
+        out.lines = lines;
+        out.origin = origin.to_owned();
         if problems.is_empty() { Ok(out) } else { Err(problems) }
     }
 
     pub fn insert(&mut self, agent_id: &str, hired_on: Date) {
         self.hired_on.insert(agent_id.to_owned(), hired_on);
+    }
+
+    /// Agents listed here who took no call in the report set (a typo in an id, most likely:
+    /// the grace would silently not apply to the real one).
+    pub fn unmatched(&self, cards: &Cards) -> Vec<Problem> {
+        let mut v: Vec<Problem> = self
+            .lines
+            .iter()
+            .filter(|(id, _)| !cards.agents.contains(*id))
+            .map(|(id, line)| Problem::on_line(&self.origin, *line, format!("agent {id} has no calls in this report set")))
+            .collect();
+        v.sort_by_key(|p| p.line());
+        v
     }
 
     pub fn hired_on(&self, agent_id: &str) -> Option<Date> {

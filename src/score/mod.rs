@@ -24,7 +24,7 @@ pub use card::{Scorecard, scorecards};
 pub use manual::{Adjustment, Adjustments, Bonuses, Grant, Staff};
 pub use period::{Period, PeriodKind};
 pub use reviews::{Review, Reviews, Verdict};
-pub use rubric::{Rubric, rubrics_beside};
+pub use rubric::{Coverage, PerUtterance, Rubric, rubrics_beside};
 
 #[cfg(test)]
 mod tests;

@@ -64,6 +64,8 @@ impl Review {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reviews {
     by_finding: HashMap<String, Vec<Review>>,
+    /// The file they came from, for problems that name a row.
+    origin: std::path::PathBuf,
 }
 
 impl Reviews {
@@ -77,7 +79,7 @@ impl Reviews {
     pub fn from_str(text: &str, origin: &Path) -> Result<Reviews, Vec<Problem>> {
         let mut problems = Vec::new();
         let rows = read_rows(text, origin, &["finding_id", "verdict", "reviewer", "note"], &["reviewed_at"], &mut problems);
-        let mut out = Reviews::default();
+        let mut out = Reviews { origin: origin.to_owned(), ..Reviews::default() };
         for row in rows {
             let bad = |m: String| Problem::on_line(origin, row.line, m);
             let before = problems.len();
@@ -140,6 +142,23 @@ impl Reviews {
 
     pub fn len(&self) -> usize {
         self.by_finding.len()
+    }
+
+    /// Every review naming a finding that `known` does not hold, as a problem on its row: a
+    /// mistyped id would otherwise leave the appeal looking filed while the score stands.
+    pub fn unknown(&self, known: &dyn Fn(&str) -> bool) -> Vec<Problem> {
+        let mut out: Vec<Problem> = self
+            .by_finding
+            .iter()
+            .filter(|(id, _)| !known(id))
+            .flat_map(|(id, rows)| {
+                rows.iter().map(move |r| {
+                    Problem::on_line(&self.origin, r.line, format!("finding `{id}` is not among this report set's findings; the review was not applied"))
+                })
+            })
+            .collect();
+        out.sort_by_key(|p| p.line());
+        out
     }
 
     pub fn is_empty(&self) -> bool {

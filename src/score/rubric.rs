@@ -12,10 +12,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::period::PeriodKind;
 use crate::rules::{Problem, Severity};
 
 /// The default rubric (manual 001 篇四), built into the binary.
 pub const DEFAULT_RUBRIC: &str = include_str!("../../rules/rubric.toml");
+
+/// Coverage of a rubric file without `[coverage]`: the built-in rubric's choice (see
+/// `rules/README.md`, "Full coverage").
+pub const DEFAULT_COVERAGE: Coverage = Coverage::Normalised { calls: 10 };
 
 /// Where each finding's points come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +70,19 @@ pub struct CallRules {
     pub max_per_rule: Option<u32>,
     /// Findings counted per call; the rest are `capped`.
     pub max_findings: Option<u32>,
+    /// How often one utterance can be charged.
+    pub per_utterance: PerUtterance,
+}
+
+/// How often one utterance is charged when several rules find something in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PerUtterance {
+    /// Once per category: 有没有搞错，说那么大声 matched by two 服务忌语 rules is one charge,
+    /// the other finding is kept but `capped` (the default: one sentence, one mistake).
+    Category,
+    /// Once per rule: every rule that fires charges.
+    Rule,
 }
 
 /// Per-period settings.
@@ -76,6 +94,43 @@ pub struct PeriodRules {
     pub max: f64,
     /// A final score below this fails the period (60); `None`: only fatal findings fail it.
     pub fail_below: Option<f64>,
+    /// The period the rubric's arithmetic applies to (pay float, escalations, bonuses,
+    /// adjustments): a month in 001 篇四. Scorecards of other lengths are views.
+    pub pay_period: PeriodKind,
+    /// How the pay period's calls are counted now that every call is checked.
+    pub coverage: Coverage,
+}
+
+/// How a pay period's findings become its score when every call is checked.
+///
+/// 001 篇四 was written for a supervisor's random spot checks (主管随机抽查): a handful of calls
+/// a month. Charged per occurrence over *every* call, deductions grow with the number of calls
+/// an agent takes, and the busiest agents rank worst. See `rules/README.md`, "Full coverage".
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum Coverage {
+    /// Deductions and every count the rubric compares (escalations, automatic bonuses) are
+    /// scaled down to `calls` calls when the period has more: the score is the mean of every
+    /// possible spot check of `calls` calls (a period with fewer is checked whole, as a spot
+    /// check would). Every call and finding is used.
+    Normalised { calls: u32 },
+    /// A deterministic random sample of `calls` calls per agent and pay period, scored exactly
+    /// as the manual does; the same calls on every re-run and shard split.
+    Sample { calls: u32 },
+    /// Every call charged as the manual charges a spot-checked one: for sites that feed callqa
+    /// only the calls a supervisor picked.
+    All,
+}
+
+impl Coverage {
+    /// How a scorecard states it, e.g. "per 10 calls".
+    pub fn describe(&self) -> String {
+        match self {
+            Coverage::Normalised { calls } => format!("per {calls} calls"),
+            Coverage::Sample { calls } => format!("sample of {calls} calls"),
+            Coverage::All => "all calls".into(),
+        }
+    }
 }
 
 /// Per-rule or per-category points and caps, overriding the severity's.
@@ -117,6 +172,23 @@ pub enum EscalationRule {
 pub struct Escalation {
     pub name: String,
     pub rule: EscalationRule,
+    /// What a threshold condition's `at_least` counts.
+    pub counts: Counts,
+}
+
+/// What a threshold escalation's conditions count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counts {
+    /// Occurrences: four minor findings, of one rule or of four.
+    Findings,
+    /// Distinct rules with a finding. Under normalised coverage a rule counts when its scaled
+    /// occurrences reach half a finding (a spot check would most likely hear it).
+    Rules,
+    /// Distinct categories with a finding, scaled likewise: 001 篇四's "违反轻度违规四条或以上"
+    /// counts clauses (条) of its list, and the pack's categories (greeting, closing,
+    /// forbidden, speech_rate…) are the closest thing to them (rules/README.md, "Full coverage").
+    Categories,
 }
 
 /// A bonus item (加分项).
@@ -180,6 +252,8 @@ impl Pay {
 pub struct Rubric {
     pub name: String,
     version: String,
+    /// SHA-256 of the file's text: part of the run id, so any edit gives new report sets.
+    pub sha256: String,
     /// The file it came from (or the name given to [`Rubric::from_str`]).
     pub origin: PathBuf,
     pub points_from: PointsFrom,
@@ -308,6 +382,7 @@ struct RawRubric {
     grade: Vec<Spanned<RawGrade>>,
     pay: Option<RawPay>,
     grace: Option<RawGrace>,
+    coverage: Option<Spanned<RawCoverage>>,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +391,7 @@ struct RawCall {
     base: Spanned<f64>,
     max_per_rule: Option<Spanned<u32>>,
     max_findings: Option<Spanned<u32>>,
+    per_utterance: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -324,6 +400,14 @@ struct RawPeriod {
     base: Spanned<f64>,
     max: Spanned<f64>,
     fail_below: Option<Spanned<f64>>,
+    pay_period: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCoverage {
+    mode: Spanned<String>,
+    calls: Option<Spanned<u32>>,
 }
 
 /// The selector fields, shared by every clause that picks findings.
@@ -372,6 +456,7 @@ struct RawEscalation {
     extra: Option<Spanned<f64>>,
     count: Option<Spanned<RawSelector>>,
     tiers: Option<Spanned<Vec<Spanned<RawTier>>>>,
+    counts: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -543,15 +628,36 @@ impl Check<'_> {
             }
         }
 
+        let per_utterance = match &r.call.per_utterance {
+            None => PerUtterance::Category,
+            Some(p) => match p.get_ref().as_str() {
+                "category" => PerUtterance::Category,
+                "rule" => PerUtterance::Rule,
+                other => {
+                    self.problem(p.span(), format!("`call.per_utterance` is `{other}`; it must be \"category\" or \"rule\""));
+                    PerUtterance::Category
+                }
+            },
+        };
         let call = CallRules {
             base: self.points("call.base", &r.call.base),
             max_per_rule: self.cap("call.max_per_rule", &r.call.max_per_rule),
             max_findings: self.cap("call.max_findings", &r.call.max_findings),
+            per_utterance,
+        };
+        let pay_period = match &r.period.pay_period {
+            None => PeriodKind::Month,
+            Some(p) => p.get_ref().parse().unwrap_or_else(|e: String| {
+                self.problem(p.span(), format!("`period.pay_period`: {e}"));
+                PeriodKind::Month
+            }),
         };
         let period = PeriodRules {
             base: self.finite("period.base", &r.period.base),
             max: self.finite("period.max", &r.period.max),
             fail_below: r.period.fail_below.as_ref().map(|f| self.finite("period.fail_below", f)),
+            pay_period,
+            coverage: self.coverage(r.coverage.as_ref()),
         };
         if period.max < period.base {
             self.problem(
@@ -629,6 +735,7 @@ impl Check<'_> {
         Some(Rubric {
             name: r.name.into_inner(),
             version: r.version.into_inner(),
+            sha256: crate::fsutil::sha256_bytes(self.src.as_bytes()),
             origin: self.file.to_owned(),
             points_from,
             severity,
@@ -642,6 +749,37 @@ impl Check<'_> {
             pay,
             grace_months,
         })
+    }
+
+    /// `[coverage]`; without it, the default of the built-in rubric.
+    fn coverage(&mut self, c: Option<&Spanned<RawCoverage>>) -> Coverage {
+        let Some(c) = c else { return DEFAULT_COVERAGE };
+        let raw = c.get_ref();
+        let calls = |v: &mut Self| match &raw.calls {
+            Some(n) if *n.get_ref() == 0 => {
+                v.problem(n.span(), "`coverage.calls` must be at least 1");
+                1
+            }
+            Some(n) => *n.get_ref(),
+            None => {
+                v.problem(c.span(), format!("`[coverage]` mode `{}` needs `calls`", raw.mode.get_ref()));
+                1
+            }
+        };
+        match raw.mode.get_ref().as_str() {
+            "normalised" | "normalized" => Coverage::Normalised { calls: calls(self) },
+            "sample" => Coverage::Sample { calls: calls(self) },
+            "all" => {
+                if let Some(n) = &raw.calls {
+                    self.problem(n.span(), "`calls` is for `normalised` and `sample`; `all` counts every call");
+                }
+                Coverage::All
+            }
+            other => {
+                self.problem(raw.mode.span(), format!("`coverage.mode` is `{other}`; it must be \"normalised\", \"sample\" or \"all\""));
+                DEFAULT_COVERAGE
+            }
+        }
     }
 
     fn cap(&mut self, field: &str, v: &Option<Spanned<u32>>) -> Option<u32> {
@@ -710,7 +848,23 @@ impl Check<'_> {
                 return None;
             }
         };
-        Some(Escalation { name: raw.name.get_ref().clone(), rule })
+        let counts = match &raw.counts {
+            None => Counts::Findings,
+            Some(c) if matches!(rule, EscalationRule::Tiered { .. }) => {
+                self.problem(c.span(), "`counts` is for a threshold escalation (`any`); tiers count findings");
+                Counts::Findings
+            }
+            Some(c) => match c.get_ref().as_str() {
+                "findings" => Counts::Findings,
+                "rules" => Counts::Rules,
+                "categories" => Counts::Categories,
+                other => {
+                    self.problem(c.span(), format!("`counts` is `{other}`; it must be \"findings\", \"rules\" or \"categories\""));
+                    Counts::Findings
+                }
+            },
+        };
+        Some(Escalation { name: raw.name.get_ref().clone(), rule, counts })
     }
 
     fn grades(&mut self, raw: &[Spanned<RawGrade>]) -> Vec<Grade> {
