@@ -51,13 +51,26 @@ pub struct ScoringFiles {
 }
 
 /// How reports are written.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportSettings {
     /// Start CSV files with a UTF-8 byte-order mark (for Excel).
     pub csv_bom: bool,
     /// Mask phone, ID and bank-card numbers in the text columns.
     pub redact: bool,
+    /// Write the HTML report (`reports/html/`) with every report set.
+    pub html: bool,
+    /// Call pages' audio: `link` to the recordings, `copy` them as 16 kHz WAV next to the
+    /// pages (the folder can then be moved), or `none`.
+    pub html_audio: crate::report::html::AudioMode,
+    /// Mask phone, ID and card numbers in the HTML even when the tables are not masked.
+    pub html_redact: bool,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings { csv_bom: false, redact: false, html: true, html_audio: Default::default(), html_redact: false }
+    }
 }
 
 impl Default for Config {

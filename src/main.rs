@@ -52,6 +52,27 @@ enum Command {
     Examples(ExamplesArgs),
     /// Compare a report set's findings with hand-written labels: precision and recall.
     Eval(EvalArgs),
+    /// (Re)build the HTML report of a report set: overview, agents, calls with audio, rules, search.
+    Html(HtmlArgs),
+}
+
+#[derive(clap::Args)]
+struct HtmlArgs {
+    /// A report set, or a run directory holding reports/.
+    #[arg(long)]
+    reports: PathBuf,
+    /// Where the pages go [default: the report set's html/ folder].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Site settings file [default: ./callqa.toml when present].
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Call audio: link, copy or none [default: link, or `[reports] html_audio`].
+    #[arg(long)]
+    html_audio: Option<callqa::report::html::AudioMode>,
+    /// Mask phone, ID and card numbers in the pages.
+    #[arg(long)]
+    redact: bool,
 }
 
 /// Settings shared by the commands that score; each overrides `callqa.toml`.
@@ -78,6 +99,16 @@ struct SiteArgs {
     /// Start CSV files with a UTF-8 byte-order mark (for Excel).
     #[arg(long)]
     csv_bom: bool,
+    /// The HTML report's call audio: link (to the recordings), copy (16 kHz WAV next to the
+    /// pages, so the folder can be moved) or none [default: link].
+    #[arg(long)]
+    html_audio: Option<callqa::report::html::AudioMode>,
+    /// Mask phone, ID and card numbers in the HTML report even when the tables are not masked.
+    #[arg(long)]
+    html_redact: bool,
+    /// Do not write the HTML report (reports/html/).
+    #[arg(long)]
+    no_html: bool,
 }
 
 impl SiteArgs {
@@ -99,6 +130,11 @@ impl SiteArgs {
         }
         c.reports.redact |= self.redact;
         c.reports.csv_bom |= self.csv_bom;
+        c.reports.html_redact |= self.html_redact;
+        c.reports.html &= !self.no_html;
+        if let Some(a) = self.html_audio {
+            c.reports.html_audio = a;
+        }
         Ok(c)
     }
 }
@@ -340,6 +376,41 @@ fn main() -> ExitCode {
         Command::Scorecard(args) => run_scorecard(args),
         Command::Examples(args) => run_examples(args),
         Command::Eval(args) => run_eval(args),
+        Command::Html(args) => run_html(args),
+    }
+}
+
+fn print_html(h: &callqa::report::html::HtmlSummary) {
+    for m in &h.audio_missing {
+        eprintln!("html: no audio for {m}");
+    }
+    eprintln!("HTML report: {} ({} pages); open it in a browser", h.dir.join("index.html").display(), h.pages);
+}
+
+fn run_html(args: HtmlArgs) -> ExitCode {
+    let config = match Config::discover(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let (dir, meta) = match callqa::report::read_meta(&args.reports) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
+    let (_, tables) = match read_reports(&dir) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let opts = callqa::report::html::HtmlOptions {
+        audio: args.html_audio.unwrap_or(config.reports.html_audio),
+        redact: args.redact || config.reports.html_redact,
+    };
+    let out = args.out.unwrap_or_else(|| dir.join("html"));
+    match callqa::report::html::write(&out, &meta, &tables, opts) {
+        Ok(h) => {
+            print_html(&h);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 
@@ -388,9 +459,12 @@ fn report_partitions(partitions: &[callqa::batch::Partition], config: &Config, o
         Err(e) => return fail(e),
     };
     match callqa::batch::write_reports(partitions, config, &inputs, reports) {
-        Ok(callqa::batch::Written { meta, unapplied }) => {
+        Ok(callqa::batch::Written { meta, unapplied, html }) => {
             for u in &unapplied {
                 eprintln!("not applied: {u}");
+            }
+            if let Some(h) = &html {
+                print_html(h);
             }
             let count = |name: &str| meta.files.iter().find(|f| f.name == format!("{name}.parquet")).map_or(0, |f| f.rows);
             eprintln!(

@@ -132,6 +132,38 @@ fn bad_inputs_to_the_report_commands_are_named() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("reviews.csv:2"), "{}", text(&o));
 
+    // A review of a finding this report set does not hold (a mistyped id) is not applied in
+    // silence: an errors row with file and line, a line on stderr, exit 1.
+    std::fs::write(reports.join("reviews.csv"), "finding_id,verdict,reviewer,note\nnot-a-finding,reject,王,申诉\n").unwrap();
+    let o = scan_and_score(tmp.path(), &reports);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not applied: ") && text(&o).contains("reviews.csv:2"), "{}", text(&o));
+    let (_, tables) = report::read(&reports).unwrap();
+    let e = tables.errors.iter().find(|e| e.stage == "review").unwrap_or_else(|| panic!("{:?}", tables.errors));
+    assert!(e.file.ends_with("reviews.csv:2") && e.reason.contains("`not-a-finding`"), "{e:?}");
+    std::fs::remove_file(reports.join("reviews.csv")).unwrap();
+    let o = scan_and_score(tmp.path(), &reports);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Filters that name nothing the report set holds: exit 2, listing what it holds.
+    for (args, says) in [
+        (vec!["examples", "--category", "forbiden"], "unknown category \"forbiden\"; the categories are"),
+        (vec!["examples", "--rule", "forbidden.nope"], "the rules with findings are"),
+        (vec!["examples", "--category", "forbidden", "--agent", "A9999"], "unknown agent \"A9999\"; this report set's agents are A1001 (王芳)"),
+        (vec!["scorecard", "--agent", "A9999"], "unknown agent"),
+        (vec!["scorecard", "--team", "T9"], "unknown team \"T9\"; this report set's teams are T01"),
+        (vec!["scorecard", "--period", "2025-01"], "no calls in period 2025-01; this report set's months are 2026-11"),
+    ] {
+        let mut full = args.clone();
+        full.extend(["--reports", s(&reports)]);
+        let o = callqa(&full);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(says), "{args:?}: {}", text(&o));
+    }
+    // … and as a person types them.
+    let o = callqa(&["scorecard", "--reports", s(&reports), "--agent", "a1002", "--team", "t01"]);
+    assert!(o.status.success() && text(&o).contains("李强"), "{}", text(&o));
+
     let o = callqa(&["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(tmp.path()), "--out", s(&tmp.path().join("r2"))]);
     assert_eq!(o.status.code(), Some(1), "missing findings fail the calls: {}", text(&o));
     let errors = std::fs::read_to_string(tmp.path().join("r2/errors.csv")).unwrap();

@@ -126,6 +126,9 @@ pub struct RunSummary {
     /// line (also in `errors`); any makes the exit code 1.
     #[serde(default)]
     pub unapplied: Vec<String>,
+    /// The HTML report's overview page, when one was written.
+    #[serde(default)]
+    pub html: Option<PathBuf>,
 }
 
 impl RunSummary {
@@ -162,6 +165,9 @@ impl std::fmt::Display for RunSummary {
         )?;
         for u in &self.unapplied {
             writeln!(f, "not applied: {u}")?;
+        }
+        if let Some(h) = &self.html {
+            writeln!(f, "HTML report: {} (open it in a browser)", h.display())?;
         }
         write!(f, "reports in {}", self.reports.display())
     }
@@ -450,6 +456,8 @@ pub fn scoring_inputs(config: &Config, run_dir: &Path) -> Result<ScoringInputs, 
 pub struct Written {
     pub meta: crate::report::ReportMeta,
     pub unapplied: Vec<String>,
+    /// The HTML report, unless `[reports] html = false`.
+    pub html: Option<crate::report::html::HtmlSummary>,
 }
 
 /// Scores `partitions` and writes their report set into `reports_dir`.
@@ -473,7 +481,13 @@ pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &Scoring
         .collect();
     let meta = crate::report::write(reports_dir, meta, &tables, crate::report::CsvOptions { bom: config.reports.csv_bom })
         .map_err(|e| RunError(e.to_string()))?;
-    Ok(Written { meta, unapplied })
+    let html = if config.reports.html {
+        let opts = crate::report::html::HtmlOptions { audio: config.reports.html_audio, redact: config.reports.html_redact };
+        Some(crate::report::html::write(&reports_dir.join("html"), &meta, &tables, opts).map_err(|e| RunError(e.to_string()))?)
+    } else {
+        None
+    };
+    Ok(Written { meta, unapplied, html })
 }
 
 /// What `callqa run` is asked to do.
@@ -521,6 +535,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
         jobs,
         threads,
         unapplied: written.unapplied,
+        html: written.html.map(|h| h.dir.join("index.html")),
     };
     write_json(&dir.join("run.json"), &summary)?;
     Ok(summary)

@@ -12,6 +12,7 @@
 
 pub mod assemble;
 pub mod examples;
+pub mod html;
 pub mod rows;
 pub(crate) mod table;
 pub mod view;
