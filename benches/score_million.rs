@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use callqa::call::CallMeta;
-use callqa::report::{FindingRow, Table};
+use callqa::report::{FindingRow, Table, Target};
 use callqa::rules::{Kind, RoleFilter, Severity};
 use callqa::scan::Finding;
 use callqa::score::{Adjustments, Bonuses, PeriodKind, Reviews, Rubric, Staff, score_call, scorecards};
@@ -141,9 +141,8 @@ fn main() {
             })
         })
         .collect();
-    let mut df = FindingRow::to_frame(&rows).unwrap();
-    let mut buf = Vec::new();
-    polars::prelude::ParquetWriter::new(&mut buf).finish(&mut df).unwrap();
+    let mut df = FindingRow::to_frame(&rows, &Target::parquet(&tz)).unwrap();
+    let buf = callqa::report::parquet_bytes(&mut df).unwrap();
     println!(
         "findings table of {} rows built and written as Parquet ({:.0} MiB) in {:.2} s; peak memory {:.0} MiB",
         rows.len(),

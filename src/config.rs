@@ -54,7 +54,8 @@ pub struct ScoringFiles {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportSettings {
-    /// Start CSV files with a UTF-8 byte-order mark (for Excel).
+    /// Start CSV files with a UTF-8 byte-order mark, so that Excel opens Chinese text right
+    /// (default true; other tools skip it).
     pub csv_bom: bool,
     /// Mask phone, ID and bank-card numbers in the text columns.
     pub redact: bool,
@@ -69,7 +70,7 @@ pub struct ReportSettings {
 
 impl Default for ReportSettings {
     fn default() -> Self {
-        ReportSettings { csv_bom: false, redact: false, html: true, html_audio: Default::default(), html_redact: false }
+        ReportSettings { csv_bom: true, redact: false, html: true, html_audio: Default::default(), html_redact: false }
     }
 }
 
@@ -153,18 +154,28 @@ mod tests {
         assert_eq!(c.model, PathBuf::from("models/ggml-base.bin"));
         assert_eq!(c.time_zone().unwrap().iana_name(), Some("Asia/Shanghai"));
         assert!(c.rules.is_none() && c.rubric.is_none());
+        assert!(c.reports.csv_bom, "CSV starts with a BOM unless told not to");
+    }
+
+    #[test]
+    fn a_reports_section_without_csv_bom_keeps_the_bom() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("callqa.toml");
+        std::fs::write(&p, "[reports]\nredact = true\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        assert!(c.reports.redact && c.reports.csv_bom);
     }
 
     #[test]
     fn a_file_overrides_some_keys_and_paths_are_read_from_its_folder() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("callqa.toml");
-        std::fs::write(&p, "model = \"m/q8.bin\"\nrules = \"/abs/pack\"\njobs = 3\n[scoring]\nreviews = \"r.csv\"\n[reports]\ncsv_bom = true\n").unwrap();
+        std::fs::write(&p, "model = \"m/q8.bin\"\nrules = \"/abs/pack\"\njobs = 3\n[scoring]\nreviews = \"r.csv\"\n[reports]\ncsv_bom = false\n").unwrap();
         let c = Config::load(&p).unwrap();
         assert_eq!(c.model, d.path().join("m/q8.bin"));
         assert_eq!(c.rules, Some(PathBuf::from("/abs/pack")));
         assert_eq!(c.scoring.reviews, Some(d.path().join("r.csv")));
-        assert!(c.reports.csv_bom);
+        assert!(!c.reports.csv_bom);
         assert_eq!(c.parallelism().0, 3);
         assert_eq!(c.timezone, "Asia/Shanghai");
     }

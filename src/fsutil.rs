@@ -7,17 +7,33 @@ use sha2::{Digest, Sha256};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory is written,
 /// flushed to disk and renamed over `path`, so a reader (or a crash) never sees half a file.
+/// The file's mode follows the umask, as for any new file (see [`temp_file_in`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = temp_file_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A temporary file in `dir`, to be renamed into place, created with the mode any new file
+/// gets: 0666 less the process's umask (0644 under the usual 022). tempfile's default, 0600,
+/// would leave reports, transcripts and models unreadable to the group and the other users
+/// (a supervisors' share, a web server) that the umask means to let in.
+pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The mode goes to open(2), which applies the umask.
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(dir)
 }
 
 /// SHA-256 of a file's contents as lowercase hex, streamed so large models need little memory.
@@ -53,6 +69,29 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"second");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "temporary file left behind");
+    }
+
+    /// The umask is the process's and tests run in threads, so it is not set here: a file
+    /// created the ordinary way shows what it allows, and atomic writes must match that.
+    #[cfg(unix)]
+    #[test]
+    fn atomic_writes_get_the_mode_the_umask_gives_new_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let expected = mode(&plain);
+        let p = dir.path().join("out.json");
+        write_atomic(&p, b"first").unwrap();
+        assert_eq!(mode(&p), expected, "new file: {:o}, expected {expected:o}", mode(&p));
+        write_atomic(&p, b"second").unwrap();
+        assert_eq!(mode(&p), expected, "replaced file: {:o}, expected {expected:o}", mode(&p));
+        // tempfile's own default is 0600; with a umask that leaves any group or other bit,
+        // this test tells the two apart.
+        if expected != 0o600 {
+            assert_ne!(mode(&p), 0o600);
+        }
     }
 
     #[test]

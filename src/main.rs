@@ -96,9 +96,10 @@ struct SiteArgs {
     /// Mask phone, ID and bank-card numbers in report texts.
     #[arg(long)]
     redact: bool,
-    /// Start CSV files with a UTF-8 byte-order mark (for Excel).
-    #[arg(long)]
-    csv_bom: bool,
+    /// Start CSV files with a UTF-8 byte-order mark, for Excel [default: true, or callqa.toml's
+    /// csv_bom]; --csv-bom=false leaves it out.
+    #[arg(long, value_name = "true|false", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    csv_bom: Option<bool>,
     /// The HTML report's call audio: link (to the recordings), copy (16 kHz WAV next to the
     /// pages, so the folder can be moved) or none [default: link].
     #[arg(long)]
@@ -129,7 +130,9 @@ impl SiteArgs {
             c.pattern = p.clone();
         }
         c.reports.redact |= self.redact;
-        c.reports.csv_bom |= self.csv_bom;
+        if let Some(bom) = self.csv_bom {
+            c.reports.csv_bom = bom;
+        }
         c.reports.html_redact |= self.html_redact;
         c.reports.html &= !self.no_html;
         if let Some(a) = self.html_audio {

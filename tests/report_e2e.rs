@@ -56,7 +56,7 @@ fn scan_score_scorecard_and_examples_with_clips() {
     assert_eq!(meta.rubric_version, callqa::score::Rubric::default_embedded().version());
     let c2 = tables.calls.iter().find(|c| c.call_id == "c0002").unwrap();
     assert_eq!((c2.agent_id.as_str(), c2.agent_name.as_deref(), c2.team.as_deref()), ("A1002", Some("李强"), Some("T01")));
-    assert_eq!(c2.started_at, "2026-11-02T14:05:42+08:00");
+    assert_eq!(c2.started_at.to_string(), "2026-11-02T14:05:42+08:00[Asia/Shanghai]");
     assert!(c2.findings >= 5 && c2.score < 100.0, "{c2:?}");
     for (name, rows) in [
         ("calls", tables.calls.len()),
@@ -69,8 +69,11 @@ fn scan_score_scorecard_and_examples_with_clips() {
         assert_eq!(rdr.records().count(), rows, "{name}.csv");
     }
     let header = std::fs::read_to_string(reports.join("findings.csv")).unwrap();
+    let header = header.strip_prefix('\u{feff}').expect("CSV starts with a byte-order mark by default");
     let want: Vec<&str> = report::FindingRow::COLUMNS.iter().map(|(c, _)| *c).collect();
     assert_eq!(header.lines().next().unwrap(), want.join(","));
+    let calls = std::fs::read_to_string(reports.join("calls.csv")).unwrap();
+    assert!(calls.contains(",2026-11-02 14:05:42+08:00,"), "local time in CSV: {calls}");
 
     // Scorecard for one agent and month.
     let o = callqa(&["scorecard", "--reports", s(&reports), "--agent", "A1002", "--period", "2026-11"]);
@@ -116,6 +119,38 @@ fn scan_score_scorecard_and_examples_with_clips() {
     let after = tables2.scorecards.iter().find(|c| c.agent_id == "A1002" && c.period == "2026-11").unwrap();
     assert_eq!(after.findings_rejected, before.findings_rejected + 1);
     assert!(after.deducted < before.deducted, "{} → {}", before.deducted, after.deducted);
+}
+
+/// `--csv-bom=false` drops the byte-order mark that CSV files start with by default, and
+/// overrides `callqa.toml`; a bare `--csv-bom` puts it back.
+#[test]
+fn the_csv_bom_flag_overrides_the_default_and_the_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let findings = tmp.path().join("findings");
+    let o = callqa(&["scan", "fixtures/transcripts/asr", "--out", s(&findings)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let config = tmp.path().join("callqa.toml");
+    std::fs::write(&config, "[reports]\ncsv_bom = false\n").unwrap();
+    for (flags, bom) in [
+        (&[][..], true),
+        (&["--csv-bom=false"][..], false),
+        (&["--csv-bom", "false"][..], false),
+        (&["--config", s(&config)][..], false),
+        (&["--config", s(&config), "--csv-bom"][..], true),
+        (&["--config", s(&config), "--csv-bom=true"][..], true),
+    ] {
+        let reports = tmp.path().join("reports");
+        let mut args = vec!["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(&findings), "--manifest", "fixtures/audio/manifest.csv", "--out", s(&reports)];
+        args.extend_from_slice(flags);
+        let o = callqa(&args);
+        assert!(o.status.success(), "{flags:?}: {}", text(&o));
+        let csv = std::fs::read(reports.join("calls.csv")).unwrap();
+        assert_eq!(csv.starts_with(b"\xEF\xBB\xBF"), bom, "{flags:?}");
+    }
+    let r = tmp.path().join("r");
+    let o = callqa(&["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(&findings), "--out", s(&r), "--csv-bom=maybe"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--csv-bom"), "{}", text(&o));
 }
 
 #[test]

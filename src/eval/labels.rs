@@ -182,6 +182,13 @@ mod tests {
         assert_eq!(l[1].note, "closing.thanks: no 感谢您的来电, no 再见");
     }
 
+    /// Excel's byte-order mark (and callqa's own CSV default): the csv crate skips it.
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let l = parse("\u{feff}call_id,category,kind,start_ms,phrase,note\nc9,closing,required,,,\n").unwrap();
+        assert_eq!(l[0].call_id, "c9");
+    }
+
     #[test]
     fn columns_may_come_in_any_order() {
         let l = parse("note,phrase,start_ms,kind,category,call_id,extra\nx,,0,metric,speech_rate,c9,y\n").unwrap();

@@ -374,7 +374,8 @@ where
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(io_err)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
+    // Created with the umask's mode, like every other output (a model file is ordinary shared data).
+    let tmp = crate::fsutil::temp_file_in(dir).map_err(io_err)?;
     let mut w = CountingWriter {
         inner: BufWriter::with_capacity(1 << 20, tmp),
         count: 0,
@@ -382,13 +383,6 @@ where
     body(&mut w)?;
     let count = w.count;
     let tmp = w.inner.into_inner().map_err(|e| io_err(e.into_error()))?;
-    // NamedTempFile is created 0600; a model file is ordinary shared data.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let perms = std::fs::Permissions::from_mode(0o644);
-        tmp.as_file().set_permissions(perms).map_err(io_err)?;
-    }
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(count)

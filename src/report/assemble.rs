@@ -226,10 +226,6 @@ fn mask(s: &str, text: TextOptions) -> String {
     if text.redact { crate::redact::redact(s).into_owned() } else { s.to_owned() }
 }
 
-fn local_time(t: jiff::Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
-}
-
 fn call_row(run_id: &str, l: &Loaded, s: &CallScore, pack_version: &str, tz: &TimeZone) -> CallRow {
     let t = &l.transcript;
     let speech = |role: Role| t.channels.iter().filter(|c| c.role == role).map(|c| c.speech_ms).sum::<u64>() as i64;
@@ -241,7 +237,7 @@ fn call_row(run_id: &str, l: &Loaded, s: &CallScore, pack_version: &str, tz: &Ti
         agent_id: l.meta.agent_id.clone(),
         agent_name: l.meta.agent_name.clone(),
         team: l.meta.team.clone(),
-        started_at: local_time(l.meta.started_at, tz),
+        started_at: l.meta.started_at.to_zoned(tz.clone()),
         direction: l.meta.direction.map(|d| d.as_str().to_owned()),
         layout: if mono { "mixed".into() } else { t.params.layout.as_str().into() },
         duration_ms: t.audio.duration_ms as i64,
@@ -317,7 +313,7 @@ fn scorecard_row(run_id: &str, c: &Scorecard) -> ScorecardRow {
         run_id: run_id.to_owned(),
         period_kind: c.period_kind.as_str().into(),
         period: c.period.clone(),
-        period_start: c.period_start.to_string(),
+        period_start: c.period_start,
         agent_id: c.agent_id.clone(),
         agent_name: c.agent_name.clone(),
         team: c.team.clone(),
@@ -328,7 +324,7 @@ fn scorecard_row(run_id: &str, c: &Scorecard) -> ScorecardRow {
         minor: i64::from(c.minor),
         medium: i64::from(c.medium),
         severe: i64::from(c.severe),
-        fatal: i64::from(c.fatal),
+        fatal_findings: i64::from(c.fatal),
         base: num(c.base),
         deducted: num(c.deducted),
         escalation: num(c.escalation),

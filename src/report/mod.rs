@@ -7,8 +7,9 @@
 //! consistent with the files knows the set is whole, and a crash mid-write leaves the previous
 //! set's files or the new ones, never half a file.
 //!
-//! polars does the encoding only (Parquet with zstd, CSV with a header and optional BOM); the
-//! rows are built as plain structs by the stages before, so they can be tested without it.
+//! polars does the encoding only (Parquet with zstd at Arrow's oldest level, CSV with a header
+//! and by default a BOM); the rows are built as plain structs by the stages before, so they can
+//! be tested without it.
 
 pub mod assemble;
 pub mod examples;
@@ -24,10 +25,12 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use rows::{CallRow, ErrorRow, FindingRow, ScorecardRow, SegmentRow};
-pub use table::Table;
+pub use table::{Table, Target};
 
-/// Version of the report set layout (`report.json` and the tables' columns).
-pub const REPORT_FORMAT: u32 = 1;
+/// Version of the report set layout (`report.json` and the tables' columns). 2: instants are
+/// timestamps and days dates (were RFC 3339 text), and the scorecards' count of fatal findings
+/// is `fatal_findings` (was `fatal`, the calls table's boolean).
+pub const REPORT_FORMAT: u32 = 2;
 
 /// `report.json`: what a report set is and how it was made.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +45,8 @@ pub struct ReportMeta {
     pub pack_version: String,
     pub rubric_version: String,
     pub model_sha256: Option<String>,
+    /// IANA name of the site's time zone: the zone of the timestamp columns, and of CSV's local
+    /// times.
     pub timezone: String,
     /// Whether phone, ID and card numbers were masked in the text columns.
     pub redacted: bool,
@@ -67,11 +72,18 @@ pub struct Tables {
 }
 
 /// How CSV files are written.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct CsvOptions {
     /// Start each CSV with a UTF-8 byte-order mark, so that Excel on Windows shows Chinese
-    /// correctly when the file is double-clicked.
+    /// correctly when the file is double-clicked (the default; pandas, DuckDB, polars and
+    /// callqa's own readers skip it).
     pub bom: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { bom: true }
+    }
 }
 
 /// Why a report set could not be written or read.
@@ -91,29 +103,28 @@ pub const META_FILE: &str = "report.json";
 /// Writes every table as `<name>.parquet` and `<name>.csv` into `dir`, then `report.json`.
 /// `meta.files` is filled in here.
 pub fn write(dir: &Path, mut meta: ReportMeta, tables: &Tables, csv: CsvOptions) -> Result<ReportMeta, ReportError> {
+    let tz = jiff::tz::TimeZone::get(&meta.timezone)
+        .map_err(|e| ReportError::Meta(dir.join(META_FILE), format!("time zone {:?} cannot be written: {e}", meta.timezone)))?;
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Io(dir.to_owned(), e))?;
     meta.files.clear();
-    write_table(dir, &tables.calls, csv, &mut meta.files)?;
-    write_table(dir, &tables.segments, csv, &mut meta.files)?;
-    write_table(dir, &tables.findings, csv, &mut meta.files)?;
-    write_table(dir, &tables.scorecards, csv, &mut meta.files)?;
-    write_table(dir, &tables.errors, csv, &mut meta.files)?;
+    write_table(dir, &tables.calls, &tz, csv, &mut meta.files)?;
+    write_table(dir, &tables.segments, &tz, csv, &mut meta.files)?;
+    write_table(dir, &tables.findings, &tz, csv, &mut meta.files)?;
+    write_table(dir, &tables.scorecards, &tz, csv, &mut meta.files)?;
+    write_table(dir, &tables.errors, &tz, csv, &mut meta.files)?;
     let path = dir.join(META_FILE);
     let json = serde_json::to_vec_pretty(&meta).expect("report metadata always serialises");
     crate::fsutil::write_atomic(&path, &json).map_err(|e| ReportError::Io(path, e))?;
     Ok(meta)
 }
 
-fn write_table<T: Table>(dir: &Path, rows: &[T], csv: CsvOptions, files: &mut Vec<FileEntry>) -> Result<(), ReportError> {
+fn write_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: CsvOptions, files: &mut Vec<FileEntry>) -> Result<(), ReportError> {
     let parquet_path = dir.join(format!("{}.parquet", T::NAME));
     let csv_path = dir.join(format!("{}.csv", T::NAME));
-    let mut df = T::to_frame(rows).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
+    let mut df = T::to_frame(rows, &table::Target::parquet(tz)).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
+    let parquet = parquet_bytes(&mut df).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
 
-    let mut parquet = Vec::new();
-    ParquetWriter::new(&mut parquet)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
+    let mut df = T::to_frame(rows, &table::Target::csv(tz)).map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
     let mut text = Vec::new();
     CsvWriter::new(&mut text)
         .include_header(true)
@@ -130,6 +141,25 @@ fn write_table<T: Table>(dir: &Path, rows: &[T], csv: CsvOptions, files: &mut Ve
         });
     }
     Ok(())
+}
+
+/// A frame as Parquet (zstd) that readers back to pyarrow 14 open.
+///
+/// polars 0.55 writes strings as Arrow `string_view` and names that type in the Arrow schema it
+/// embeds in the file (`ARROW:schema`, which readers use to restore types such as a timestamp's
+/// zone); readers before Arrow 15 cannot parse that schema ("Unrecognized type: 24") and fail on
+/// every table. Parquet itself has one string type, so the pages are the same either way: the
+/// file gets the schema of Arrow's oldest level instead, where strings are `large_string`
+/// (timestamps with their zone, dates, numbers and booleans are the same at both levels).
+pub fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let schema = polars_parquet::write::schema_to_metadata_key(&df.schema().to_arrow(CompatLevel::oldest()));
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out)
+        .with_compression(ParquetCompression::Zstd(None))
+        // Given the key, the writer embeds this schema instead of its own.
+        .with_key_value_metadata(Some(polars::io::parquet::write::KeyValueMetadata::Static(vec![schema])))
+        .finish(df)?;
+    Ok(out)
 }
 
 /// The report directory for `dir`: `dir` itself when it holds `report.json`, else
@@ -150,7 +180,7 @@ pub fn read_meta(dir: &Path) -> Result<(PathBuf, ReportMeta), ReportError> {
     let bytes = std::fs::read(&path).map_err(|e| ReportError::Io(path.clone(), e))?;
     let meta: ReportMeta = serde_json::from_slice(&bytes).map_err(|e| ReportError::Meta(path.clone(), e.to_string()))?;
     if meta.format != REPORT_FORMAT {
-        return Err(ReportError::Meta(path, format!("report format {}, this build reads {REPORT_FORMAT}", meta.format)));
+        return Err(ReportError::Meta(path, format!("report format {}, this build reads {REPORT_FORMAT}; score the run again with this build (transcripts are reused) to rewrite it", meta.format)));
     }
     Ok((dir, meta))
 }

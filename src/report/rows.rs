@@ -2,7 +2,8 @@
 //! (README, "Reports"): add columns at the end, never rename or retype one.
 //!
 //! Times are milliseconds on the call's timeline (from the start of the recording); instants
-//! are RFC 3339 strings in the site's time zone, so a spreadsheet shows local time.
+//! are timestamps carrying the site's time zone and days are dates, so every tool shows local
+//! time and sorts and filters them as times (CSV writes them as local time and ISO days).
 
 use super::table::table;
 
@@ -21,8 +22,8 @@ table! {
         pub agent_name: Option<String>,
         /// The agent's team, when the manifest or pattern gives it.
         pub team: Option<String>,
-        /// When the call connected, RFC 3339 in the site's time zone.
-        pub started_at: String,
+        /// When the call connected, in the site's time zone.
+        pub started_at: jiff::Zoned,
         /// `inbound` or `outbound`, when known.
         pub direction: Option<String>,
         /// `agent-left`, `agent-right` or `mixed` (mono).
@@ -149,7 +150,7 @@ table! {
         /// `2026-11-02`, `2026-W45` or `2026-11`.
         pub period: String,
         /// First day of the period in the site's time zone (`2026-11-01`).
-        pub period_start: String,
+        pub period_start: jiff::civil::Date,
         /// The agent who took the call.
         pub agent_id: String,
         /// The agent's name, when the manifest gives it.
@@ -162,11 +163,12 @@ table! {
         pub findings_counted: i64,
         pub findings_capped: i64,
         pub findings_rejected: i64,
-        /// Counted findings by severity (`fatal`: standing fatal findings).
+        /// Counted findings by severity (`fatal_findings`: standing fatal findings; `fatal` is
+        /// the calls table's flag).
         pub minor: i64,
         pub medium: i64,
         pub severe: i64,
-        pub fatal: i64,
+        pub fatal_findings: i64,
         /// The rubric's period base (80 in the default rubric).
         pub base: f64,
         /// Points of the counted findings, times `scale`.

@@ -10,7 +10,7 @@ pub(crate) fn sample_tables() -> Tables {
             agent_id: "A1001".into(),
             agent_name: Some("王芳".into()),
             team: None,
-            started_at: "2026-11-02T09:30:15+08:00".into(),
+            started_at: "2026-11-02T09:30:15+08:00[Asia/Shanghai]".parse().unwrap(),
             direction: Some("inbound".into()),
             layout: "agent-left".into(),
             duration_ms: 44_800,
@@ -78,7 +78,7 @@ pub(crate) fn sample_tables() -> Tables {
             run_id: run_id.clone(),
             period_kind: "month".into(),
             period: "2026-11".into(),
-            period_start: "2026-11-01".into(),
+            period_start: jiff::civil::date(2026, 11, 1),
             agent_id: "A1001".into(),
             agent_name: Some("王芳".into()),
             team: Some("一组".into()),
@@ -89,7 +89,7 @@ pub(crate) fn sample_tables() -> Tables {
             minor: 1,
             medium: 0,
             severe: 0,
-            fatal: 0,
+            fatal_findings: 0,
             base: 80.0,
             deducted: 2.0,
             escalation: 0.0,
@@ -153,36 +153,104 @@ fn a_report_set_round_trips_through_parquet() {
     let (back_meta, back) = read(d.path()).unwrap();
     assert_eq!(back_meta, meta);
     assert_eq!(back, sample_tables());
+    // Zoned compares instants only: the zone comes back from the file too.
+    assert_eq!(back.calls[0].started_at.to_string(), "2026-11-02T09:30:15+08:00[Asia/Shanghai]");
 }
 
-/// CSV and Parquet must hold the same rows: read the CSV back with the Parquet file's schema
-/// and compare the frames.
+/// The columns' Parquet types: a timestamp with the site's zone, a date, and strings, numbers
+/// and booleans, in the order declared.
 #[test]
-fn csv_holds_the_same_rows_as_parquet() {
+fn instants_are_zoned_timestamps_and_days_are_dates() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
-    for name in ["calls", "segments", "findings", "scorecards", "errors"] {
-        let pq = ParquetReader::new(std::fs::File::open(d.path().join(format!("{name}.parquet"))).unwrap()).finish().unwrap();
+    let schema = |name: &str| ParquetReader::new(std::fs::File::open(d.path().join(format!("{name}.parquet"))).unwrap()).finish().unwrap().schema().clone();
+    let calls = schema("calls");
+    let tz = TimeZone::opt_try_new(Some("Asia/Shanghai")).unwrap();
+    assert_eq!(calls.get("started_at"), Some(&DataType::Datetime(TimeUnit::Microseconds, tz)));
+    assert_eq!(calls.get("fatal"), Some(&DataType::Boolean));
+    assert_eq!(calls.get("call_id"), Some(&DataType::String));
+    let cards = schema("scorecards");
+    assert_eq!(cards.get("period_start"), Some(&DataType::Date));
+    assert_eq!(cards.get("fatal_findings"), Some(&DataType::Int64));
+    assert_eq!(cards.get("fatal"), None, "one name, one type: `fatal` is the calls table's flag");
+}
+
+/// The Arrow schema in each file is Arrow's oldest level (strings `large_string`), not the
+/// `string_view` one polars embeds by default, which readers before pyarrow 15 cannot parse.
+/// (tests/report_compat.rs reads the files with pyarrow 14 itself.)
+#[test]
+fn parquet_files_embed_the_oldest_arrow_schema() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let mut file = std::fs::File::open(d.path().join("calls.parquet")).unwrap();
+    let footer = polars_parquet::read::read_metadata(&mut file).unwrap();
+    let kv = footer.key_value_metadata().as_ref().unwrap();
+    let embedded: Vec<_> = kv.iter().filter(|kv| kv.key == "ARROW:schema").collect();
+    assert_eq!(embedded.len(), 1, "{kv:?}");
+    let frame = CallRow::to_frame(&sample_tables().calls, &table::Target::parquet(&tz)).unwrap();
+    let oldest = polars_parquet::write::schema_to_metadata_key(&frame.schema().to_arrow(CompatLevel::oldest()));
+    let newest = polars_parquet::write::schema_to_metadata_key(&frame.schema().to_arrow(CompatLevel::newest()));
+    assert_eq!(embedded[0].value, oldest.value);
+    assert_ne!(oldest.value, newest.value);
+}
+
+/// CSV and Parquet must hold the same rows: the Parquet rows read back and encoded for CSV
+/// (instants and days as text) equal the CSV file read with that schema.
+#[test]
+fn csv_holds_the_same_rows_as_parquet() {
+    fn same<T: Table>(dir: &Path) {
+        let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let rows: Vec<T> = read_table(dir).unwrap();
+        let want = T::to_frame(&rows, &table::Target::csv(&tz)).unwrap();
         let csv = CsvReadOptions::default()
             .with_has_header(true)
-            .with_schema(Some(pq.schema().clone()))
-            .try_into_reader_with_file_path(Some(d.path().join(format!("{name}.csv"))))
+            .with_schema(Some(want.schema().clone()))
+            .try_into_reader_with_file_path(Some(dir.join(format!("{}.csv", T::NAME))))
             .unwrap()
             .finish()
             .unwrap();
-        assert!(csv.equals_missing(&pq), "{name}: csv {csv:?} parquet {pq:?}");
+        assert!(csv.equals_missing(&want), "{}: csv {csv:?} parquet {want:?}", T::NAME);
+    }
+    for bom in [true, false] {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), sample_meta(), &sample_tables(), CsvOptions { bom }).unwrap();
+        same::<CallRow>(d.path());
+        same::<SegmentRow>(d.path());
+        same::<FindingRow>(d.path());
+        same::<ScorecardRow>(d.path());
+        same::<ErrorRow>(d.path());
+        let calls = std::fs::read_to_string(d.path().join("calls.csv")).unwrap();
+        assert!(calls.contains(",2026-11-02 09:30:15+08:00,"), "{calls}");
+        let cards = std::fs::read_to_string(d.path().join("scorecards.csv")).unwrap();
+        assert!(cards.contains(",2026-11-01,"), "{cards}");
     }
 }
 
 #[test]
-fn the_bom_flag_starts_each_csv_with_a_byte_order_mark() {
+fn csv_starts_with_a_byte_order_mark_unless_told_not_to() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), sample_meta(), &sample_tables(), CsvOptions { bom: true }).unwrap();
+    write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
     let bytes = std::fs::read(d.path().join("calls.csv")).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBFrun_id,call_id,"));
     let plain = tempfile::tempdir().unwrap();
-    write(plain.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    write(plain.path(), sample_meta(), &sample_tables(), CsvOptions { bom: false }).unwrap();
     assert!(std::fs::read(plain.path().join("calls.csv")).unwrap().starts_with(b"run_id,call_id,"));
+}
+
+#[test]
+fn a_set_of_an_older_format_is_refused_with_what_to_do() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), ReportMeta { format: 1, ..sample_meta() }, &sample_tables(), CsvOptions::default()).unwrap();
+    let err = read(d.path()).unwrap_err().to_string();
+    assert!(err.contains("report.json") && err.contains("report format 1") && err.contains("score the run again"), "{err}");
+}
+
+#[test]
+fn an_unknown_time_zone_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let err = write(d.path(), ReportMeta { timezone: "Mars/Olympus".into(), ..sample_meta() }, &sample_tables(), CsvOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("Mars/Olympus"), "{err}");
 }
 
 #[test]

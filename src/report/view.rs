@@ -141,10 +141,7 @@ pub fn render(meta: &ReportMeta, tables: &Tables, filter: &ScorecardFilter) -> R
     let call_period: BTreeMap<&str, String> = tables
         .calls
         .iter()
-        .filter_map(|c| {
-            let t: jiff::Timestamp = c.started_at.parse().ok()?;
-            Some((c.call_id.as_str(), Period::of(kind, t, &tz).label()))
-        })
+        .map(|c| (c.call_id.as_str(), Period::of(kind, c.started_at.timestamp(), &tz).label()))
         .collect();
 
     let mut out = String::new();
@@ -175,7 +172,7 @@ pub fn render(meta: &ReportMeta, tables: &Tables, filter: &ScorecardFilter) -> R
             c.minor.to_string(),
             c.medium.to_string(),
             c.severe.to_string(),
-            c.fatal.to_string(),
+            c.fatal_findings.to_string(),
             format!("{:.1}", c.score),
         ];
         if pay {

@@ -189,7 +189,7 @@ fn write_pages(dir: &Path, final_dir: &Path, meta: &ReportMeta, tables: &Tables,
             categories => v(&set(&mut tables.findings.iter().map(|f| f.category.clone()))),
             rules => v(&rules.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>()),
             statuses => v(&set(&mut tables.findings.iter().map(|f| f.status.clone()))),
-            months => v(&set(&mut tables.calls.iter().map(|c| c.started_at.get(..7).unwrap_or("").to_owned()))),
+            months => v(&set(&mut tables.calls.iter().map(model::month_of))),
         },
     )?;
     pages += 1;

@@ -173,6 +173,16 @@ pub fn grade_class(grade: &str, failed: bool) -> String {
     .into()
 }
 
+/// When a call started, in the site's time zone: `2026-11-02 09:30:15 +08:00`.
+pub fn local_time(c: &CallRow) -> String {
+    c.started_at.strftime("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+/// The month a call started in, in the site's time zone: `2026-11`.
+pub fn month_of(c: &CallRow) -> String {
+    c.started_at.strftime("%Y-%m").to_string()
+}
+
 fn score_text(x: f64) -> String {
     format!("{x:.1}")
 }
@@ -210,7 +220,7 @@ pub fn overview(tables: &Tables, texts: Texts) -> Overview {
                     minor: c.minor,
                     medium: c.medium,
                     severe: c.severe,
-                    fatal: c.fatal,
+                    fatal: c.fatal_findings,
                     deducted: score_text(c.deducted),
                     rank_in_team: c.rank_in_team,
                     rank_overall: c.rank_overall,
@@ -358,7 +368,7 @@ pub struct CallLine {
 }
 
 fn call_line(c: &CallRow) -> CallLine {
-    CallLine { call_id: c.call_id.clone(), page: call_page(&c.call_id), started_at: c.started_at.clone(), score: score_text(c.score), findings: c.findings_counted }
+    CallLine { call_id: c.call_id.clone(), page: call_page(&c.call_id), started_at: local_time(c), score: score_text(c.score), findings: c.findings_counted }
 }
 
 fn card_line(c: &ScorecardRow) -> CardLine {
@@ -402,7 +412,7 @@ pub fn agent(tables: &Tables, agent_id: &str, texts: Texts) -> AgentView {
     let cards: Vec<&ScorecardRow> = tables.scorecards.iter().filter(|c| c.agent_id == agent_id).collect();
     let calls: Vec<&CallRow> = {
         let mut v: Vec<&CallRow> = tables.calls.iter().filter(|c| c.agent_id == agent_id).collect();
-        v.sort_by(|a, b| (&a.started_at, &a.call_id).cmp(&(&b.started_at, &b.call_id)));
+        v.sort_by(|a, b| (a.started_at.timestamp(), &a.call_id).cmp(&(b.started_at.timestamp(), &b.call_id)));
         v
     };
     let last = calls.last();
@@ -594,7 +604,7 @@ pub fn call(c: &CallRow, segments: &[&SegmentRow], findings: &[&FindingRow], aud
         agent_name: texts.show(c.agent_name.as_deref().unwrap_or("")),
         agent_page: agent_page(&c.agent_id),
         team: c.team.clone().unwrap_or_default(),
-        started_at: c.started_at.clone(),
+        started_at: local_time(c),
         direction: c.direction.clone().unwrap_or_default(),
         layout: c.layout.clone(),
         duration: clock(c.duration_ms),
@@ -684,7 +694,7 @@ pub fn search_index(tables: &Tables, texts: Texts) -> SearchIndex {
     let mut calls = Vec::with_capacity(tables.calls.len());
     for (i, c) in tables.calls.iter().enumerate() {
         pos.insert(c.call_id.as_str(), i);
-        let month = c.started_at.get(..7).unwrap_or("").to_owned();
+        let month = month_of(c);
         calls.push([
             c.call_id.clone(),
             call_page(&c.call_id),
