@@ -124,7 +124,10 @@ fn write_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: C
     let mut df = T::to_frame(rows, &table::Target::parquet(tz)).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
     let parquet = parquet_bytes(&mut df).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
 
-    let mut df = T::to_frame(rows, &table::Target::csv(tz)).map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
+    // Instants and days are text in CSV; other tables (findings, the largest) reuse the frame.
+    if T::CSV_TEXT {
+        df = T::to_frame(rows, &table::Target::csv(tz)).map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
+    }
     let mut text = Vec::new();
     CsvWriter::new(&mut text)
         .include_header(true)

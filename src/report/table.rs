@@ -42,6 +42,9 @@ impl Target {
 pub trait Cell: Sized {
     /// The column type as the README documents it.
     const TYPE: &'static str;
+    /// Whether CSV gets this type as text of its own (instants, days) rather than as Parquet's
+    /// column would print.
+    const CSV_TEXT: bool = false;
     /// Builds a named column from one value per row.
     fn column(name: &str, values: Vec<Self>, to: &Target) -> PolarsResult<Column>;
     /// Reads a (Parquet) column back, one value per row.
@@ -109,6 +112,7 @@ const CSV_INSTANT: &str = "%Y-%m-%d %H:%M:%S%.f%:z";
 /// back in the zone the file names (UTC when it names none).
 impl Cell for jiff::Zoned {
     const TYPE: &'static str = "timestamp (µs, site time zone)";
+    const CSV_TEXT: bool = true;
     fn column(name: &str, values: Vec<Self>, to: &Target) -> PolarsResult<Column> {
         if to.csv {
             let text: Vec<String> = values.iter().map(|z| z.with_time_zone(to.tz.clone()).strftime(CSV_INSTANT).to_string()).collect();
@@ -147,6 +151,7 @@ const UNIX_EPOCH_DAY: jiff::civil::Date = jiff::civil::date(1970, 1, 1);
 /// A calendar day: an Arrow `date32` (Parquet `DATE`); CSV `2026-11-01`.
 impl Cell for jiff::civil::Date {
     const TYPE: &'static str = "date";
+    const CSV_TEXT: bool = true;
     fn column(name: &str, values: Vec<Self>, to: &Target) -> PolarsResult<Column> {
         if to.csv {
             return Ok(Column::new(name.into(), values.iter().map(|d| d.to_string()).collect::<Vec<String>>()));
@@ -175,6 +180,9 @@ pub trait Table: Sized {
     const NAME: &'static str;
     /// Column names and types, in file order.
     const COLUMNS: &'static [(&'static str, &'static str)];
+    /// Whether some column is encoded for CSV differently from Parquet, so that CSV needs a
+    /// frame of its own (otherwise the Parquet frame is written as CSV too).
+    const CSV_TEXT: bool;
     /// The rows as a frame with exactly [`Table::COLUMNS`], encoded for `to`.
     fn to_frame(rows: &[Self], to: &Target) -> PolarsResult<DataFrame>;
     /// Rows back from a frame; fails naming the column that is missing or of the wrong type.
@@ -199,6 +207,7 @@ macro_rules! table {
             const NAME: &'static str = $file;
             const COLUMNS: &'static [(&'static str, &'static str)] =
                 &[$( (stringify!($field), <$ty as $crate::report::table::Cell>::TYPE) ),*];
+            const CSV_TEXT: bool = false $(|| <$ty as $crate::report::table::Cell>::CSV_TEXT)*;
 
             fn to_frame(rows: &[Self], to: &$crate::report::table::Target) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
                 let columns = vec![$(
@@ -307,6 +316,20 @@ mod tests {
         let utc = Sample { at: rows()[0].at.with_time_zone(jiff::tz::TimeZone::UTC), ..rows()[0].clone() };
         let df = Sample::to_frame(&[utc], &Target::csv(&shanghai())).unwrap();
         assert_eq!(df.column("at").unwrap().str().unwrap().get(0), Some("2026-11-02 09:30:15+08:00"));
+    }
+
+    table! {
+        /// A table without instants or days.
+        pub struct Plain as "plain" {
+            pub text: String,
+            pub n: Option<i64>,
+        }
+    }
+
+    #[test]
+    fn only_tables_with_instants_or_days_need_a_csv_frame_of_their_own() {
+        assert!(Sample::CSV_TEXT);
+        assert!(!Plain::CSV_TEXT);
     }
 
     #[test]
