@@ -421,9 +421,14 @@ pub fn agent(tables: &Tables, agent_id: &str, texts: Texts) -> AgentView {
         v.sort_by(|a, b| a.period.cmp(&b.period));
         v.into_iter().map(|c| card_line(c)).collect()
     };
-    let series = |k: &str| -> Vec<(String, f64)> {
-        let mut v: Vec<(String, f64)> = cards.iter().filter(|c| c.period_kind == k).map(|c| (c.period.clone(), c.mean_call_score)).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
+    let series = |k: &str| -> Vec<(String, f64, f64)> {
+        let epoch = jiff::civil::date(2000, 1, 1);
+        let mut v: Vec<(String, f64, f64)> = cards
+            .iter()
+            .filter(|c| c.period_kind == k)
+            .map(|c| (c.period.clone(), (c.period_start - epoch).get_days() as f64, c.mean_call_score))
+            .collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1));
         v
     };
     let trend_svg = svg::trend(&[("day", &series("day")), ("week", &series("week"))]);

@@ -78,14 +78,19 @@ pub fn timeline(duration_ms: i64, segments: &[&SegmentRow], findings: &[&Finding
     s
 }
 
-/// Lines of (label, value) series over the same ordered labels: an agent's day and week scores.
-pub fn trend(series: &[(&str, &[(String, f64)])]) -> String {
+/// Lines of (label, day, value) series on one time axis (`day`: days since any fixed date, a
+/// period's first day): an agent's day and week scores.
+pub fn trend(series: &[(&str, &[(String, f64, f64)])]) -> String {
     let points: usize = series.iter().map(|(_, v)| v.len()).sum();
     if points == 0 {
         return String::new();
     }
     let (h, top, bottom) = (180.0, 10.0, 150.0);
     let y = |v: f64| bottom - (v.clamp(0.0, 100.0) / 100.0) * (bottom - top);
+    let days = series.iter().flat_map(|(_, v)| v.iter().map(|p| p.1));
+    let (first, last) = days.fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d), b.max(d)));
+    let span = (last - first).max(1.0);
+    let x = |d: f64| 50.0 + (d - first) / span * (W - 70.0);
     let mut s = String::new();
     let _ = write!(s, r#"<svg class="trend" viewBox="0 0 {W} {h}" role="img" aria-label="score trend">"#);
     for v in [0.0, 60.0, 80.0, 100.0] {
@@ -95,13 +100,12 @@ pub fn trend(series: &[(&str, &[(String, f64)])]) -> String {
         if values.is_empty() {
             continue;
         }
-        let step = if values.len() > 1 { (W - 60.0) / (values.len() - 1) as f64 } else { 0.0 };
-        let pts: Vec<String> = values.iter().enumerate().map(|(j, (_, v))| format!("{:.1},{:.1}", 50.0 + j as f64 * step, y(*v))).collect();
+        let pts: Vec<String> = values.iter().map(|(_, d, v)| format!("{:.1},{:.1}", x(*d), y(*v))).collect();
         let _ = write!(s, r#"<polyline class="series s{i}" points="{}"/>"#, pts.join(" "));
-        for (j, (label, v)) in values.iter().enumerate() {
-            let _ = write!(s, r#"<circle class="series s{i}" cx="{:.1}" cy="{:.1}" r="3"><title>{} {}: {v:.1}</title></circle>"#, 50.0 + j as f64 * step, y(*v), esc(name), esc(label));
+        for (label, d, v) in values.iter() {
+            let _ = write!(s, r#"<circle class="series s{i}" cx="{:.1}" cy="{:.1}" r="3"><title>{} {}: {v:.1}</title></circle>"#, x(*d), y(*v), esc(name), esc(label));
         }
-        let _ = write!(s, r#"<text class="legend s{i}" x="{}" y="{}">{}</text>"#, 50 + i * 80, h - 8.0, esc(&format!("{name} (mean call score)")));
+        let _ = write!(s, r#"<text class="legend s{i}" x="{}" y="{}">{}</text>"#, 50 + i * 240, h - 8.0, esc(&format!("{name}s: mean call score")));
     }
     s.push_str("</svg>");
     s
