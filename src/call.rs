@@ -43,6 +43,31 @@ impl fmt::Display for Direction {
     }
 }
 
+/// The longest call id accepted.
+pub const MAX_CALL_ID: usize = 128;
+
+/// Checks a call id before it names a file: 1 to 128 characters of `A–Z a–z 0–9 . _ -`, not
+/// starting with a dot. Call ids come from manifests, file names and transcript files, any of
+/// which may be hostile; `/tmp/x` or `../calls` must never become a path.
+pub fn check_call_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > MAX_CALL_ID {
+        return Err(format!("call id {id:?} must be 1 to {MAX_CALL_ID} characters"));
+    }
+    if id.starts_with('.') {
+        return Err(format!("call id {id:?} must not start with a dot"));
+    }
+    if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Err(format!("call id {id:?} holds {c:?}; call ids are letters, digits, '.', '_' and '-' (they name files)"));
+    }
+    Ok(())
+}
+
+/// `dir/<call id><suffix>`, after [`check_call_id`]: the one way a call id becomes a path.
+pub fn call_path(dir: &std::path::Path, call_id: &str, suffix: &str) -> Result<std::path::PathBuf, String> {
+    check_call_id(call_id)?;
+    Ok(dir.join(format!("{call_id}{suffix}")))
+}
+
 /// One call's metadata, as given by a manifest row or a file name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CallMeta {
@@ -61,4 +86,21 @@ pub struct CallMeta {
     /// Which channel is the agent; `None` means the site default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Layout>,
+}
+
+#[cfg(test)]
+mod call_id_tests {
+    use super::*;
+
+    #[test]
+    fn hostile_call_ids_never_become_paths() {
+        for ok in ["c0001", "A1001_20261102-093015", "v1.2", "x"] {
+            assert!(check_call_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/tmp/x", "../calls", "../../y", "a/b", "a\\b", ".hidden", "..", "c 1", "呼叫1", "a\u{0}b", &"x".repeat(129)] {
+            assert!(check_call_id(bad).is_err(), "{bad:?}");
+            assert!(call_path(std::path::Path::new("/run/work"), bad, ".json").is_err(), "{bad:?}");
+        }
+        assert_eq!(call_path(std::path::Path::new("/w"), "c1", ".findings.json").unwrap(), std::path::Path::new("/w/c1.findings.json"));
+    }
 }

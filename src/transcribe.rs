@@ -102,8 +102,11 @@ pub fn transcribe_calls(
 /// Transcribes one call, or confirms its cached transcript is current.
 pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, out_dir: &Path) -> Outcome {
     let started = Instant::now();
-    let out = out_dir.join(Transcript::file_name(&call.call_id));
     let fail = |error: String| Outcome::Failed { call_id: call.call_id.clone(), path: call.path.clone(), error };
+    let out = match crate::call::call_path(out_dir, &call.call_id, ".json") {
+        Ok(p) => p,
+        Err(e) => return fail(format!("{}: {e}", call.path.display())),
+    };
     let bytes = match std::fs::read(&call.path) {
         Ok(b) => b,
         Err(e) => return fail(format!("{}: {e}", call.path.display())),

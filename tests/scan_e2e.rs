@@ -138,3 +138,21 @@ fn rules_check_validates_rubrics_with_file_and_line() {
     }
     assert!(err.contains("2 problem(s) in the rubric"), "{err}");
 }
+
+#[test]
+fn a_transcript_whose_call_id_is_a_path_fails_alone_and_writes_nothing_outside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    let out = tmp.path().join("a/b/out");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let good = std::fs::read_to_string(root().join("fixtures/transcripts/G001_model_call.json")).unwrap();
+    let mut evil: serde_json::Value = serde_json::from_str(&good).unwrap();
+    evil["call_id"] = "../../y".into();
+    std::fs::write(inputs.join("good.json"), &good).unwrap();
+    std::fs::write(inputs.join("evil.json"), serde_json::to_vec(&evil).unwrap()).unwrap();
+    let o = callqa(&["scan", inputs.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("evil.json") && stderr(&o).contains("call id \"../../y\""), "{}", stderr(&o));
+    assert!(!tmp.path().join("a/y.findings.json").exists() && !tmp.path().join("y.findings.json").exists());
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "the good call is scanned");
+}

@@ -74,6 +74,10 @@ pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layo
             });
             continue;
         };
+        if let Err(reason) = crate::call::check_call_id(f.call_id.as_deref().unwrap_or("")) {
+            ing.errors.push(IngestError { file: path.display().to_string(), call_id: None, reason });
+            continue;
+        }
         let started = f.started_at.expect("patterns always hold a start time");
         let started_at = match started.to_zoned(tz.clone()) {
             Ok(z) => z.timestamp(),
@@ -141,6 +145,7 @@ pub fn from_manifest(manifest: &Path, tz: &TimeZone, default_layout: Option<Layo
         let call_id = get("call_id");
         let row = (|| {
             let call_id = call_id.clone().ok_or("empty call_id")?;
+            crate::call::check_call_id(&call_id)?;
             let path = base.join(get("path").ok_or("empty path")?);
             let agent_id = get("agent_id").ok_or("empty agent_id")?;
             let started_raw = get("started_at").ok_or("empty started_at")?;

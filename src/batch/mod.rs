@@ -598,7 +598,13 @@ pub fn partition_from_dirs(transcripts: &Path, findings: &Path, manifest: Option
                 continue;
             }
         };
-        let fpath = findings.join(FindingsFile::file_name(&t.call_id));
+        let fpath = match crate::call::call_path(&findings, &t.call_id, ".findings.json") {
+            Ok(p) => p,
+            Err(reason) => {
+                ingest_errors.push(IngestError { file: f.display().to_string(), call_id: None, reason });
+                continue;
+            }
+        };
         let mut status = CallStatus {
             call_id: t.call_id.clone(),
             path: t.audio.path.clone(),

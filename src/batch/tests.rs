@@ -223,3 +223,34 @@ fn work_rules_is_the_pack_the_run_used() {
     assert_eq!(std::fs::read(out.path().join("work/rules/greeting.toml")).unwrap(), std::fs::read(pack.path().join("greeting.toml")).unwrap());
     assert_eq!(crate::rules::load_pack(&out.path().join("work/rules")).unwrap().sha256(), scanner.pack().sha256());
 }
+
+#[test]
+fn call_ids_that_would_be_paths_are_errors_not_files() {
+    // A manifest naming real recordings under hostile ids: an absolute path, a climb out of
+    // work/, a hidden name. Each is an errors row with file:line; nothing is written for it.
+    let input = recordings();
+    let out = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let abs = outside.path().join("x");
+    let m = input.path().join("manifest.csv");
+    std::fs::write(
+        &m,
+        format!(
+            "call_id,path,agent_id,started_at\n{},A1001_20261102-093015_c0001.wav,A1,2026-11-02T09:30:15+08:00\n../calls,A1001_20261102-093015_c0001.wav,A1,2026-11-02T09:30:15+08:00\n.h,A1001_20261102-093015_c0001.wav,A1,2026-11-02T09:30:15+08:00\nok1,A1002_20261102-140542_c0002.wav,A2,2026-11-02T14:05:42+08:00\n",
+            abs.display()
+        ),
+    )
+    .unwrap();
+    let config = Config::default();
+    let ing = ingest(&Source::Manifest(m.clone()), &config, None).unwrap();
+    assert_eq!(ing.calls.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(), ["ok1"]);
+    assert_eq!(ing.errors.len(), 3, "{:?}", ing.errors);
+    assert!(ing.errors.iter().all(|e| e.file.contains("manifest.csv:") && e.reason.contains("call id")), "{:?}", ing.errors);
+    let engine = Fake::new();
+    let scanner = load_rules(&config, out.path()).unwrap();
+    process(&engine, &scanner, &ing, &config, out.path(), None, 2, &progress::Silent).unwrap();
+    assert!(!outside.path().join("x.json").exists() && !outside.path().join("x.findings.json").exists());
+    // work/calls.json is still the call list, not a transcript.
+    let calls: Vec<crate::call::CallMeta> = serde_json::from_slice(&std::fs::read(out.path().join("work/calls.json")).unwrap()).unwrap();
+    assert_eq!(calls.len(), 1);
+}

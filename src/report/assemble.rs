@@ -169,9 +169,9 @@ fn unapplied(scoring: &Scoring, scores: &[CallScore], cards: &[Scorecard]) -> Ve
 }
 
 fn load_call(p: &Partition, meta: &CallMeta) -> Result<Loaded, String> {
-    let tpath = p.transcripts.join(Transcript::file_name(&meta.call_id));
+    let tpath = crate::call::call_path(&p.transcripts, &meta.call_id, ".json")?;
     let transcript = Transcript::read(&tpath).map_err(|e| e.to_string())?;
-    let fpath = p.findings.join(FindingsFile::file_name(&meta.call_id));
+    let fpath = crate::call::call_path(&p.findings, &meta.call_id, ".findings.json")?;
     let bytes = std::fs::read(&fpath).map_err(|e| format!("{}: {e}", fpath.display()))?;
     let file: FindingsFile = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", fpath.display()))?;
     Ok(Loaded { meta: meta.clone(), transcript, findings: file.findings })

@@ -51,7 +51,7 @@ pub fn scan_file(scanner: &Scanner, path: &Path, out_dir: &Path) -> Result<(Stri
         findings,
         producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
     };
-    let out = out_dir.join(FindingsFile::file_name(&t.call_id));
+    let out = crate::call::call_path(out_dir, &t.call_id, ".findings.json").map_err(|e| format!("{}: {e}", path.display()))?;
     let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
     crate::fsutil::write_atomic(&out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
     Ok((t.call_id, n, out))
