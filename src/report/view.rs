@@ -309,6 +309,15 @@ fn severity_rank(s: &str) -> u8 {
     }
 }
 
+/// Text safe to print on a terminal: control characters (escape sequences start with ESC or
+/// CSI) and bidirectional overrides from data are dropped, line breaks kept, so a name like
+/// "\x1b]0;…\x07" cannot retitle, recolour or rewrite the inspector's terminal.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .filter(|&c| c == '\n' || !(c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')))
+        .collect()
+}
+
 /// `mm:ss.s` on the call's timeline.
 pub fn clock(ms: i64) -> String {
     format!("{:02}:{:04.1}", ms / 60_000, (ms % 60_000) as f64 / 1000.0)
@@ -381,6 +390,11 @@ mod tests {
         f.matched_text = "你好".into();
         f.detail = "greeting at 5.2 s, limit 3.0 s".into();
         assert_eq!(what(f), "greeting at 5.2 s, limit 3.0 s");
+    }
+
+    #[test]
+    fn terminal_output_loses_control_characters() {
+        assert_eq!(printable("王\u{1b}[31m芳\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}x\nnext\t"), "王[31m芳]0;pwned2Jx\nnext");
     }
 
     #[test]
