@@ -398,6 +398,11 @@ pub fn find_partitions(paths: &[PathBuf]) -> Result<Vec<Partition>, RunError> {
     if versions.windows(2).any(|w| w[0] != w[1]) {
         return Err(RunError(format!("the partitions were scanned with different rule pack versions ({}); re-run them with one pack", versions.join(", "))));
     }
+    let mut packs: Vec<&str> = parts.iter().map(|p| p.status.pack_sha256.as_str()).filter(|s| !s.is_empty()).collect();
+    packs.dedup();
+    if packs.len() > 1 {
+        return Err(RunError("the partitions were scanned with different rule pack files under one version; re-run them with one pack".into()));
+    }
     Ok(parts)
 }
 

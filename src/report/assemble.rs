@@ -102,7 +102,11 @@ pub fn assemble(partitions: &[Partition], scoring: &Scoring, text: TextOptions) 
         });
     }
 
-    let pack_sha: Vec<&str> = partitions.iter().map(|p| p.status.pack_sha256.as_str()).collect();
+    // One entry per distinct pack: the shards of one run share theirs, so a merge and an
+    // unsharded run agree.
+    let mut pack_sha: Vec<&str> = partitions.iter().map(|p| p.status.pack_sha256.as_str()).collect();
+    pack_sha.sort_unstable();
+    pack_sha.dedup();
     let run_id = run_id(&loaded, &errors, &pack_version, &pack_sha, scoring, text);
     let mut tables = Tables::default();
     for (l, score) in loaded.iter().zip(&scores) {
