@@ -595,15 +595,22 @@ fn load_pack(dir: &std::path::Path) -> Option<callqa::rules::Pack> {
 
 fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
     let mut ok = match load_pack(dir) {
-        Some(pack) => {
-            let warnings = pack.shared_phrases();
-            for w in &warnings {
-                eprintln!("{w}");
+        Some(pack) => match callqa::scan::Scanner::new(pack.clone()) {
+            // A pack the scanner cannot compile (e.g. too many distinct characters) is not ok.
+            Err(e) => {
+                eprintln!("{}: {e}", dir.display());
+                false
             }
-            let note = if warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", warnings.len()) };
-            println!("{}: pack {} version {}, {} rules, ok{note}", dir.display(), pack.name(), pack.version(), pack.rules().len());
-            true
-        }
+            Ok(_) => {
+                let warnings = pack.shared_phrases();
+                for w in &warnings {
+                    eprintln!("{w}");
+                }
+                let note = if warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", warnings.len()) };
+                println!("{}: pack {} version {}, {} rules, ok{note}", dir.display(), pack.name(), pack.version(), pack.rules().len());
+                true
+            }
+        },
         None => false,
     };
     let rubrics = if rubrics.is_empty() { callqa::score::rubrics_beside(dir) } else { rubrics.to_vec() };

@@ -139,7 +139,8 @@ pub fn select(tables: &Tables, filter: &ExampleFilter) -> Result<Vec<Example>, S
 /// `A1002_c0002_forbidden.reply_00m12s_3f2a9c1d.wav`.
 pub fn clip_name(e: &Example) -> String {
     let safe = |s: &str| s.chars().map(|c| if c.is_alphanumeric() || "-._".contains(c) { c } else { '_' }).collect::<String>();
-    let tag = e.finding_id.as_deref().map(|id| format!("_{}", &id[..id.len().min(8)])).unwrap_or_else(|| "_good".into());
+    // The first eight characters, not bytes: an id from a foreign pack may be any text.
+    let tag = e.finding_id.as_deref().map(|id| format!("_{}", safe(&id.chars().take(8).collect::<String>()))).unwrap_or_else(|| "_good".into());
     format!("{}_{}_{}_{:02}m{:02}s{tag}.wav", safe(&e.agent_id), safe(&e.call_id), safe(&e.label), e.start_ms / 60_000, e.start_ms % 60_000 / 1000)
 }
 
@@ -207,6 +208,27 @@ pub fn render(examples: &[Example], clips: &[Option<PathBuf>]) -> String {
 mod tests {
     use super::*;
     use crate::report::tests::sample_tables;
+
+    #[test]
+    fn clip_names_take_characters_not_bytes() {
+        let mut e = Example {
+            call_id: "c1".into(),
+            agent_id: "A1".into(),
+            agent_name: None,
+            label: "规则".into(),
+            severity: None,
+            start_ms: 12_000,
+            end_ms: 13_000,
+            headline: String::new(),
+            context: Vec::new(),
+            audio: PathBuf::new(),
+            layout: "agent-left".into(),
+            finding_id: Some("编号一二三四五六七八九".into()),
+        };
+        assert_eq!(clip_name(&e), "A1_c1_规则_00m12s_编号一二三四五六.wav");
+        e.finding_id = Some("../x".into());
+        assert!(!clip_name(&e).contains('/'));
+    }
 
     #[test]
     fn bad_examples_are_counted_findings_with_context_and_redaction() {

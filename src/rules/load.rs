@@ -371,7 +371,13 @@ impl Validator<'_> {
                     self.problem(w.span(), "window without unit: add unit = \"s\", \"ms\" or \"utterances\"");
                     None
                 }
-                Some("s") => Some(if first { Window::FirstMs(n * 1000) } else { Window::LastMs(n * 1000) }),
+                Some("s") => match n.checked_mul(1000) {
+                    Some(ms) => Some(if first { Window::FirstMs(ms) } else { Window::LastMs(ms) }),
+                    None => {
+                        self.problem(w.span(), format!("a window of {n} s is too long to count in milliseconds"));
+                        None
+                    }
+                },
                 Some("ms") => Some(if first { Window::FirstMs(n) } else { Window::LastMs(n) }),
                 Some("utterances") => {
                     let n = n as usize;
@@ -555,7 +561,11 @@ impl Validator<'_> {
                         Vec::new()
                     }
                 };
-                Metric::Language { languages, min_prob: r.min_language_prob.as_ref().map_or(0.0, |x| *x.get_ref()) }
+                let min_prob = r.min_language_prob.as_ref().map_or(0.0, |x| *x.get_ref());
+                if let Some(p) = r.min_language_prob.as_ref().filter(|p| !(0.0..=1.0).contains(p.get_ref())) {
+                    self.problem(p.span(), format!("`min_language_prob` must be a probability from 0 to 1 (got {})", p.get_ref()));
+                }
+                Metric::Language { languages, min_prob }
             }
             other => {
                 self.problem(
@@ -638,6 +648,23 @@ any = ["不知道"]
     fn window_without_unit() {
         let p = problems(&format!("{OK}window = {{ first = 3 }}\n"));
         assert_eq!(p, vec!["10: window without unit: add unit = \"s\", \"ms\" or \"utterances\""]);
+    }
+
+    #[test]
+    fn a_window_too_long_for_milliseconds_is_a_problem_not_a_wrap() {
+        let p = problems(&format!("{OK}window = {{ first = 18446744073709552, unit = \"s\" }}\n"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("too long"), "{p:?}");
+    }
+
+    #[test]
+    fn a_language_probability_outside_0_to_1_is_a_problem() {
+        let rule = |p: &str| format!("[[rule]]\nid = \"l\"\nname = \"普通话\"\ncategory = \"language\"\nkind = \"metric\"\nseverity = \"minor\"\nrole = \"agent\"\nmetric = \"language\"\nlanguages = [\"zh\"]\nmin_language_prob = {p}\n");
+        assert!(problems(&rule("0.5")).is_empty());
+        for bad in ["nan", "1.5", "-0.1", "inf"] {
+            let p = problems(&rule(bad));
+            assert!(p.len() == 1 && p[0].contains("min_language_prob"), "{bad}: {p:?}");
+        }
     }
 
     #[test]
