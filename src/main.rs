@@ -457,6 +457,10 @@ fn run_run(args: RunArgs) -> ExitCode {
 
 /// Writes a report set for `partitions` and says how it went; exit 1 when calls failed.
 fn report_partitions(partitions: &[callqa::batch::Partition], config: &Config, out: &std::path::Path, reports: &std::path::Path) -> ExitCode {
+    let _lock = match callqa::batch::lock::RunLock::acquire(out) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
     let inputs = match callqa::batch::scoring_inputs(config, out) {
         Ok(i) => i,
         Err(e) => return fail(e),

@@ -195,6 +195,15 @@ fn bad_inputs_to_the_report_commands_are_named() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
         assert!(text(&o).contains(says), "{args:?}: {}", text(&o));
     }
+    // One run per folder: while another callqa (here: this test's live pid) holds the lock,
+    // a second one fails at once, exit 2, naming the holder.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    std::fs::write(reports.join(".callqa.lock"), format!("{} {} 2026-12-03T00:00:00Z\n", std::process::id(), host.trim())).unwrap();
+    let o = scan_and_score(tmp.path(), &reports);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("in use by another callqa") && text(&o).contains(&format!("pid {}", std::process::id())), "{}", text(&o));
+    std::fs::remove_file(reports.join(".callqa.lock")).unwrap();
+
     // … and as a person types them.
     let o = callqa(&["scorecard", "--reports", s(&reports), "--agent", "a1002", "--team", "t01"]);
     assert!(o.status.success() && text(&o).contains("李强"), "{}", text(&o));

@@ -8,6 +8,7 @@
 //! work/findings/ID.findings.json
 //! work/rules/                a copy of the rule pack the run used (built-in or --rules)
 //! work/status.json           what became of each call, and what could not be ingested
+//! .callqa.lock               while a run writes: its pid, host and start (one run per folder)
 //! reports/                   the report set (see `report`)
 //! run.json                   the run's summary and timings
 //! ```
@@ -24,6 +25,7 @@
 //! recomputed from the transcripts, so a resumed run's reports equal an uninterrupted one's.
 
 pub mod ingest;
+pub mod lock;
 pub mod pattern;
 pub mod progress;
 pub mod shard;
@@ -510,6 +512,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
     let started = Instant::now();
     let config = &spec.config;
     let dir = run_dir(&spec.out, spec.shard);
+    let _lock = lock::RunLock::acquire(&dir)?;
     let (jobs, threads) = config.parallelism();
     let ingested = ingest(&spec.source, config, spec.shard)?;
     let scanner = load_rules(config, &dir)?;
