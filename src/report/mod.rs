@@ -106,19 +106,42 @@ pub fn write(dir: &Path, mut meta: ReportMeta, tables: &Tables, csv: CsvOptions)
     let tz = jiff::tz::TimeZone::get(&meta.timezone)
         .map_err(|e| ReportError::Meta(dir.join(META_FILE), format!("time zone {:?} cannot be written: {e}", meta.timezone)))?;
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Io(dir.to_owned(), e))?;
+    // Every file is encoded before the first is written, so the files change within moments
+    // of each other; report.json, last, lists their hashes, which readers check.
+    let mut encoded: Vec<(PathBuf, Vec<u8>, usize)> = Vec::new();
+    encode_table(dir, &tables.calls, &tz, csv, &mut encoded)?;
+    encode_table(dir, &tables.segments, &tz, csv, &mut encoded)?;
+    encode_table(dir, &tables.findings, &tz, csv, &mut encoded)?;
+    encode_table(dir, &tables.scorecards, &tz, csv, &mut encoded)?;
+    encode_table(dir, &tables.errors, &tz, csv, &mut encoded)?;
+    remove_stray_temp_files(dir);
     meta.files.clear();
-    write_table(dir, &tables.calls, &tz, csv, &mut meta.files)?;
-    write_table(dir, &tables.segments, &tz, csv, &mut meta.files)?;
-    write_table(dir, &tables.findings, &tz, csv, &mut meta.files)?;
-    write_table(dir, &tables.scorecards, &tz, csv, &mut meta.files)?;
-    write_table(dir, &tables.errors, &tz, csv, &mut meta.files)?;
+    for (path, bytes, rows) in encoded {
+        crate::fsutil::write_atomic(&path, &bytes).map_err(|e| ReportError::Io(path.clone(), e))?;
+        meta.files.push(FileEntry {
+            name: path.file_name().expect("joined a file name").to_string_lossy().into_owned(),
+            rows,
+            sha256: crate::fsutil::sha256_bytes(&bytes),
+        });
+    }
     let path = dir.join(META_FILE);
     let json = serde_json::to_vec_pretty(&meta).expect("report metadata always serialises");
     crate::fsutil::write_atomic(&path, &json).map_err(|e| ReportError::Io(path, e))?;
     Ok(meta)
 }
 
-fn write_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: CsvOptions, files: &mut Vec<FileEntry>) -> Result<(), ReportError> {
+/// Temporary files a killed writer left in a report folder (`write_atomic` names them `.tmp…`).
+fn remove_stray_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".tmp") && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn encode_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: CsvOptions, out: &mut Vec<(PathBuf, Vec<u8>, usize)>) -> Result<(), ReportError> {
     let parquet_path = dir.join(format!("{}.parquet", T::NAME));
     let csv_path = dir.join(format!("{}.csv", T::NAME));
     let mut df = T::to_frame(rows, &table::Target::parquet(tz)).map_err(|e| ReportError::Polars(parquet_path.clone(), e))?;
@@ -136,14 +159,8 @@ fn write_table<T: Table>(dir: &Path, rows: &[T], tz: &jiff::tz::TimeZone, csv: C
         .finish(&mut df)
         .map_err(|e| ReportError::Polars(csv_path.clone(), e))?;
 
-    for (path, bytes) in [(parquet_path, parquet), (csv_path, text)] {
-        crate::fsutil::write_atomic(&path, &bytes).map_err(|e| ReportError::Io(path.clone(), e))?;
-        files.push(FileEntry {
-            name: path.file_name().expect("joined a file name").to_string_lossy().into_owned(),
-            rows: rows.len(),
-            sha256: crate::fsutil::sha256_bytes(&bytes),
-        });
-    }
+    out.push((parquet_path, parquet, rows.len()));
+    out.push((csv_path, text, rows.len()));
     Ok(())
 }
 
@@ -214,6 +231,18 @@ pub fn read_meta(dir: &Path) -> Result<(PathBuf, ReportMeta), ReportError> {
     let meta: ReportMeta = serde_json::from_slice(&bytes).map_err(|e| ReportError::Meta(path.clone(), e.to_string()))?;
     if meta.format != REPORT_FORMAT {
         return Err(ReportError::Meta(path, format!("report format {}, this build reads {REPORT_FORMAT}; score the run again with this build (transcripts are reused) to rewrite it", meta.format)));
+    }
+    // A set whose files are not the ones report.json lists was being written, or its writer
+    // was killed: refuse it rather than show scores from two different runs.
+    for f in &meta.files {
+        let file = dir.join(&f.name);
+        let got = crate::fsutil::sha256_file(&file).map_err(|e| ReportError::Io(file.clone(), e))?;
+        if got != f.sha256 {
+            return Err(ReportError::Meta(
+                file,
+                format!("does not match {META_FILE} (run {}): the report set is being written, or its writer was interrupted; run the command that wrote it again", meta.run_id),
+            ));
+        }
     }
     Ok((dir, meta))
 }

@@ -289,6 +289,26 @@ fn formula_looking_cells_are_text_in_csv_and_raw_in_parquet() {
     }
 }
 
+#[test]
+fn a_set_mixing_two_writes_is_refused_and_stray_temp_files_go() {
+    let d = tempfile::tempdir().unwrap();
+    let first = write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    // A writer killed after replacing scorecards.parquet but before report.json: the old
+    // report.json lists the old file's hash.
+    let mut t = sample_tables();
+    t.scorecards[0].score = 12.0;
+    let other = tempfile::tempdir().unwrap();
+    write(other.path(), sample_meta(), &t, CsvOptions::default()).unwrap();
+    std::fs::copy(other.path().join("scorecards.parquet"), d.path().join("scorecards.parquet")).unwrap();
+    std::fs::write(d.path().join(".tmpAbC123"), b"half a file").unwrap();
+    let err = read(d.path()).unwrap_err().to_string();
+    assert!(err.contains("scorecards.parquet") && err.contains("does not match report.json") && err.contains(&first.run_id), "{err}");
+    // Writing again makes it whole, and removes what the killed writer left.
+    write(d.path(), sample_meta(), &sample_tables(), CsvOptions::default()).unwrap();
+    assert!(read(d.path()).is_ok());
+    assert!(!d.path().join(".tmpAbC123").exists());
+}
+
 /// The README documents every table's columns in order; this keeps the two in step.
 #[test]
 fn the_readme_documents_every_column() {
