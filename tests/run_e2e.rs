@@ -138,6 +138,8 @@ fn small_corpus() -> tempfile::TempDir {
     }
     std::fs::write(d.path().join("A1009_20261201-100000_c9001.wav"), b"").unwrap();
     std::fs::write(d.path().join("A1009_20261201-110000_c9002.wav"), b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00garbage").unwrap();
+    // A recording whose name fits no pattern: an errors row, and named on stderr.
+    std::fs::copy(fx.join("A1002_20261102-140542_c0002.wav"), d.path().join("notes.wav")).unwrap();
     d
 }
 
@@ -151,7 +153,13 @@ fn a_killed_run_resumes_and_shards_merge_to_the_reports_of_one_run() {
     let whole = tempfile::tempdir().unwrap();
     let o = callqa(&[&["run", "--out", s(whole.path())][..], &base[..]].concat());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("FAILED ") && text(&o).contains("notes.wav: the file name does not match the pattern"), "{}", text(&o));
     let reference = report_files(&whole.path().join("reports"));
+    // A second run has nothing to transcribe: it says so, and keeps both runs' records.
+    let o = callqa(&[&["run", "--out", s(whole.path())][..], &base[..]].concat());
+    assert!(text(&o).contains("transcripts up to date"), "{}", text(&o));
+    let runs = std::fs::read_to_string(whole.path().join("runs.jsonl")).unwrap();
+    assert_eq!(runs.lines().count(), 2, "{runs}");
 
     // Killed with SIGKILL once the first transcript is on disk, then run again.
     let killed = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@
 //! work/status.json           what became of each call, and what could not be ingested
 //! .callqa.lock               while a run writes: its pid, host and start (one run per folder)
 //! reports/                   the report set (see `report`)
-//! run.json                   the run's summary and timings
+//! run.json                   the latest run's summary and timings; runs.jsonl: one line per run
 //! ```
 //!
 //! Execution model: calls are independent, so the unit of parallelism is the call. `jobs`
@@ -124,6 +124,16 @@ pub struct RunSummary {
     pub outside_transcription_ms: u64,
     pub jobs: usize,
     pub threads: usize,
+    /// Audio of the calls transcribed in this run (not those already transcribed).
+    #[serde(default)]
+    pub transcribed_ms: u64,
+    /// The report set's run id, when the run started, and the callqa that ran it.
+    #[serde(default)]
+    pub run_id: String,
+    #[serde(default)]
+    pub started_at: String,
+    #[serde(default)]
+    pub version: String,
     /// Rows of reviews, adjustments, bonuses and staff that applied to nothing, with file and
     /// line (also in `errors`); any makes the exit code 1.
     #[serde(default)]
@@ -134,9 +144,9 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// Audio hours processed per wall-clock hour.
+    /// Audio hours transcribed per wall-clock hour (cached calls do not count).
     pub fn speed(&self) -> f64 {
-        if self.wall_ms == 0 { 0.0 } else { self.audio_ms as f64 / self.wall_ms as f64 }
+        if self.wall_ms == 0 { 0.0 } else { self.transcribed_ms as f64 / self.wall_ms as f64 }
     }
 
     /// Share of wall time spent outside transcription.
@@ -155,16 +165,20 @@ impl std::fmt::Display for RunSummary {
             self.cached,
             self.failed
         )?;
-        writeln!(
-            f,
-            "{:.2} h of audio in {:.1} min wall ({:.1} audio-h per h, {} jobs × {} threads); {:.1} % of the time outside transcription",
-            self.audio_ms as f64 / 3.6e6,
-            self.wall_ms as f64 / 6e4,
-            self.speed(),
-            self.jobs,
-            self.threads,
-            self.outside_share() * 100.0
-        )?;
+        if self.transcribed_ms == 0 {
+            writeln!(f, "transcripts up to date: nothing to transcribe; rescanned and rescored in {:.1} s", self.wall_ms as f64 / 1e3)?;
+        } else {
+            writeln!(
+                f,
+                "{:.2} h of audio transcribed in {:.1} min wall ({:.1} audio-h per h, {} jobs × {} threads); {:.1} % of the time outside transcription",
+                self.transcribed_ms as f64 / 3.6e6,
+                self.wall_ms as f64 / 6e4,
+                self.speed(),
+                self.jobs,
+                self.threads,
+                self.outside_share() * 100.0
+            )?;
+        }
         for u in &self.unapplied {
             writeln!(f, "not applied: {u}")?;
         }
@@ -510,11 +524,15 @@ pub struct RunSpec {
 /// Configuration problems are an `Err` before any work; a failing call is in the summary.
 pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunError> {
     let started = Instant::now();
+    let started_at = jiff::Timestamp::now();
     let config = &spec.config;
     let dir = run_dir(&spec.out, spec.shard);
     let _lock = lock::RunLock::acquire(&dir)?;
     let (jobs, threads) = config.parallelism();
     let ingested = ingest(&spec.source, config, spec.shard)?;
+    for e in &ingested.errors {
+        progress.ingest_error(e);
+    }
     let scanner = load_rules(config, &dir)?;
     let inputs = scoring_inputs(config, &spec.out)?;
     let setup_ms = started.elapsed().as_millis() as u64;
@@ -538,6 +556,10 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
         failed,
         cached: status.calls.iter().filter(|c| c.failed_at.is_none() && c.cached).count(),
         audio_ms: status.calls.iter().map(|c| c.audio_ms).sum(),
+        transcribed_ms: status.calls.iter().filter(|c| !c.cached).map(|c| c.audio_ms).sum(),
+        run_id: written.meta.run_id.clone(),
+        started_at: started_at.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
         wall_ms,
         outside_transcription_ms: setup_ms + scan_ms / jobs as u64 + report_ms,
         jobs,
@@ -546,6 +568,16 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
         html: written.html.map(|h| h.dir.join("index.html")),
     };
     write_json(&dir.join("run.json"), &summary)?;
+    // One line per run, kept: run.json is only the latest, and a night's real timings must
+    // survive the morning's re-run that only applies reviews.
+    let history = dir.join("runs.jsonl");
+    let line = serde_json::to_string(&summary).map_err(|e| RunError(e.to_string()))? + "\n";
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&history)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()))
+        .map_err(|e| RunError(format!("{}: {e}", history.display())))?;
     Ok(summary)
 }
 

@@ -15,6 +15,9 @@ use super::CallStatus;
 
 /// Receives a run's progress; called from worker threads.
 pub trait Progress: Sync {
+    /// A recording that could not be ingested (no pattern match, a bad manifest row…), named
+    /// before any call is processed.
+    fn ingest_error(&self, _e: &super::ingest::IngestError) {}
     /// Before the first call, with how many there are.
     fn start(&self, _calls: usize) {}
     /// As each call finishes, failed or not.
@@ -47,13 +50,15 @@ impl Totals {
         Totals { started: Instant::now(), total: AtomicUsize::new(0), done: AtomicUsize::new(0), failed: AtomicUsize::new(0), audio_ms: AtomicU64::new(0) }
     }
 
-    /// Adds a call; returns (calls done, audio hours, audio hours per wall hour).
+    /// Adds a call; returns (calls done, audio hours transcribed, audio hours per wall hour).
     fn add(&self, s: &CallStatus) -> (usize, f64, f64) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if s.failed_at.is_some() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let audio = self.audio_ms.fetch_add(s.audio_ms, Ordering::Relaxed) + s.audio_ms;
+        // Calls already transcribed cost nothing: they do not count towards the throughput.
+        let new = if s.cached { 0 } else { s.audio_ms };
+        let audio = self.audio_ms.fetch_add(new, Ordering::Relaxed) + new;
         let wall = self.started.elapsed().as_millis().max(1) as f64;
         (done, audio as f64 / 3.6e6, audio as f64 / wall)
     }
@@ -77,6 +82,10 @@ impl Default for Log {
 }
 
 impl Progress for Log {
+    fn ingest_error(&self, e: &super::ingest::IngestError) {
+        eprintln!("FAILED {}: {}", e.file, e.reason);
+    }
+
     fn start(&self, calls: usize) {
         self.totals.total.store(calls, Ordering::Relaxed);
         eprintln!("callqa: {calls} calls to process");
@@ -90,7 +99,7 @@ impl Progress for Log {
             (None, true) => format!("{:.1} s of audio, already transcribed", s.audio_ms as f64 / 1000.0),
             (None, false) => format!("{:.1} s of audio in {:.1} s", s.audio_ms as f64 / 1000.0, s.transcribe_ms as f64 / 1000.0),
         };
-        eprintln!("[{done}/{total}] {}: {what} ({hours:.2} audio-h done, {speed:.1} audio-h/h)", s.call_id);
+        eprintln!("[{done}/{total}] {}: {what} ({hours:.2} audio-h transcribed, {speed:.1} audio-h/h)", s.call_id);
     }
 }
 
@@ -113,6 +122,11 @@ impl Default for Bar {
 }
 
 impl Progress for Bar {
+    fn ingest_error(&self, e: &super::ingest::IngestError) {
+        // Before the bar starts: a plain line.
+        eprintln!("FAILED {}: {}", e.file, e.reason);
+    }
+
     fn start(&self, calls: usize) {
         self.totals.total.store(calls, Ordering::Relaxed);
         let bar = ProgressBar::new(calls as u64);
