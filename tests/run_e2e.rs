@@ -195,7 +195,7 @@ fn a_killed_run_resumes_and_shards_merge_to_the_reports_of_one_run() {
             serde_json::from_slice(&std::fs::read(sharded.path().join(format!("shard-{}-of-2/work/status.json", &shard[..1]))).unwrap()).unwrap();
         owned += st["calls"].as_array().unwrap().len() + st["ingest_errors"].as_array().unwrap().len();
     }
-    assert_eq!(owned, 6, "every recording belongs to exactly one shard");
+    assert_eq!(owned, 7, "every recording belongs to exactly one shard");
     let merged = sharded.path().join("merged");
     let o = callqa(&["merge", s(sharded.path()), "--out", s(&merged)]);
     assert_eq!(o.status.code(), Some(1), "the merged set lists the two bad files: {}", text(&o));
