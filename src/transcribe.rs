@@ -46,10 +46,10 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<CallInput>, String> {
                 .collect();
             found.sort();
             files.extend(found);
-        } else if p.is_file() {
-            files.push(p.clone());
         } else {
-            return Err(format!("{}: no such file or directory", p.display()));
+            // A file named on the command line that is missing or unreadable fails alone,
+            // when it is read, like any bad recording; the others are still transcribed.
+            files.push(p.clone());
         }
     }
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
@@ -167,14 +167,14 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_call_ids_and_missing_paths_are_errors() {
+    fn duplicate_call_ids_are_errors_and_missing_files_are_calls_that_will_fail() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir(d.path().join("x")).unwrap();
         std::fs::write(d.path().join("c1.wav"), b"x").unwrap();
         std::fs::write(d.path().join("x/c1.wav"), b"x").unwrap();
         let err = collect_inputs(&[d.path().to_owned(), d.path().join("x")]).unwrap_err();
         assert!(err.contains("\"c1\"") && err.contains("rename"), "{err}");
-        let err = collect_inputs(&[d.path().join("nope.wav")]).unwrap_err();
-        assert!(err.contains("nope.wav") && err.contains("no such"), "{err}");
+        let got = collect_inputs(&[d.path().join("nope.wav"), d.path().join("c1.wav")]).unwrap();
+        assert_eq!(got.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(), ["nope", "c1"]);
     }
 }

@@ -165,9 +165,12 @@ fn a_bad_recording_fails_alone_and_names_itself() {
         std::fs::copy(root().join(format!("fixtures/audio/{stem}.wav")), dir.path().join(format!("{stem}.wav"))).unwrap();
     }
     let out = dir.path().join("out");
-    let o = callqa(&["transcribe", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap()]);
+    // A missing file named on the command line fails alone too.
+    let missing = dir.path().join("missing.wav");
+    let o = callqa(&["transcribe", dir.path().to_str().unwrap(), missing.to_str().unwrap(), "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "some calls failed → exit 1:\n{stderr}");
+    assert!(stderr.contains("missing.wav"), "{stderr}");
     assert!(stderr.contains("broken.wav") && stderr.contains("empty.wav"), "{stderr}");
     for stem in BROKEN_CALLS {
         assert!(stderr.contains(&format!("{stem}.wav")), "{stem}: {stderr}");
