@@ -30,23 +30,40 @@ pub struct Ingested {
     pub errors: Vec<IngestError>,
 }
 
-/// Every `*.wav` under `dir` (recursively, so per-day or per-team folders work), sorted.
-pub fn list_recordings(dir: &Path) -> Result<Vec<PathBuf>, String> {
+/// Every `*.wav` under `dir` (recursively, so per-day or per-team folders work), sorted, and
+/// the folders named like recordings (reported, never silently passed over).
+pub fn list_recordings(dir: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), String> {
     let mut out = Vec::new();
+    let mut problems = Vec::new();
+    // Folders by their real path: a symbolic link back up the tree is followed once, not
+    // until the path is too long (each lap's recordings would be "call ids used twice").
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
+        if !seen.insert(d.canonicalize().unwrap_or_else(|_| d.clone())) {
+            continue;
+        }
         let rd = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
         for e in rd {
             let p = e.map_err(|e| format!("{}: {e}", d.display()))?.path();
+            let wav = p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav"));
             if p.is_dir() {
+                if wav {
+                    problems.push(IngestError {
+                        file: p.display().to_string(),
+                        call_id: None,
+                        reason: "a folder named like a recording; its contents are searched, it is not a call".into(),
+                    });
+                }
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")) {
+            } else if wav {
                 out.push(p);
             }
         }
     }
     out.sort();
-    Ok(out)
+    problems.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok((out, problems))
 }
 
 /// Calls from the recordings under `dir`, with metadata from their names. The pattern is
@@ -55,7 +72,9 @@ pub fn list_recordings(dir: &Path) -> Result<Vec<PathBuf>, String> {
 pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layout: Option<Layout>) -> Result<Ingested, String> {
     let mut ing = Ingested::default();
     let whole_path = pattern.to_string().contains('/');
-    for path in list_recordings(dir)? {
+    let (recordings, problems) = list_recordings(dir)?;
+    ing.errors.extend(problems);
+    for path in recordings {
         let name = if whole_path {
             path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/")
         } else {
@@ -275,5 +294,18 @@ mod tests {
         assert!(err.contains("`agent_id` is missing"), "{err}");
         let err = from_manifest(&d.path().join("none.csv"), &shanghai(), None).unwrap_err();
         assert!(err.contains("none.csv"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_followed_once_and_a_folder_named_wav_is_reported() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("day/x.wav")).unwrap();
+        std::fs::write(d.path().join("day/A1_20261102-093015_c1.wav"), b"x").unwrap();
+        std::os::unix::fs::symlink(d.path(), d.path().join("day/loop")).unwrap();
+        let (files, problems) = list_recordings(d.path()).unwrap();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].file.ends_with("x.wav") && problems[0].reason.contains("folder"), "{problems:?}");
     }
 }
