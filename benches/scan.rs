@@ -208,7 +208,7 @@ fn mbps<const N: usize>(bytes: usize, mut fs: [&mut dyn FnMut() -> usize; N]) ->
 /// (`CALLQA_BENCH_PACK=default` or `2000`, default `default`), nothing timed. Run under
 /// `valgrind --tool=cachegrind` with two values of `n`, the difference in instructions over
 /// the difference in passes, per corpus byte, is the scan's cost in instructions per byte:
-/// steady where a shared machine's timings are not (README, "Tests and benchmarks").
+/// steady where a shared machine's timings are not (benches/README.md).
 fn count_passes(packs: [(&str, Pack); 2], calls: &[Transcript], bytes: usize, passes: usize) {
     let want = std::env::var("CALLQA_BENCH_PACK").unwrap_or_else(|_| "default".into());
     let Some((label, pack)) = packs.into_iter().find(|(l, _)| l.starts_with(want.as_str())) else {
