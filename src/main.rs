@@ -395,11 +395,12 @@ fn run_html(args: HtmlArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let (dir, meta) = match callqa::report::read_meta(&args.reports) {
-        Ok(m) => m,
+    // The set is checked against report.json once, in `read`; locating it is cheap.
+    let dir = match callqa::report::locate(&args.reports) {
+        Ok(d) => d,
         Err(e) => return fail(e),
     };
-    let (_, tables) = match read_reports(&dir) {
+    let (meta, tables) = match read_reports(&dir) {
         Ok(r) => r,
         Err(code) => return code,
     };

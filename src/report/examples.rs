@@ -155,6 +155,14 @@ pub fn write_clip(e: &Example, dir: &Path) -> Result<PathBuf, String> {
     let to = ((e.end_ms + CLIP_PAD_MS) * rate / 1000).clamp(0, len) as usize;
     std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
     let path = dir.join(clip_name(e));
+    let bytes = pcm16_wav(&audio, from, to).map_err(|err| format!("{}: {err}", path.display()))?;
+    crate::fsutil::write_atomic(&path, &bytes).map_err(|err| format!("{}: {err}", path.display()))?;
+    Ok(path)
+}
+
+/// Samples `from..to` of decoded audio as a 16 kHz 16-bit PCM WAV (every channel; a stereo
+/// call with the agent left): what clips and the HTML report's audio copies are.
+pub fn pcm16_wav(audio: &crate::audio::Audio, from: usize, to: usize) -> Result<Vec<u8>, hound::Error> {
     let spec = hound::WavSpec {
         channels: audio.channels.len() as u16,
         sample_rate: crate::audio::TARGET_RATE,
@@ -162,18 +170,14 @@ pub fn write_clip(e: &Example, dir: &Path) -> Result<PathBuf, String> {
         sample_format: hound::SampleFormat::Int,
     };
     let mut bytes = std::io::Cursor::new(Vec::new());
-    {
-        let mut w = hound::WavWriter::new(&mut bytes, spec).map_err(|err| format!("{}: {err}", path.display()))?;
-        for i in from..to {
-            for c in &audio.channels {
-                let v = (c.samples[i].clamp(-1.0, 1.0) * 32767.0).round() as i16;
-                w.write_sample(v).map_err(|err| format!("{}: {err}", path.display()))?;
-            }
+    let mut w = hound::WavWriter::new(&mut bytes, spec)?;
+    for i in from..to {
+        for c in &audio.channels {
+            w.write_sample((c.samples[i].clamp(-1.0, 1.0) * 32767.0).round() as i16)?;
         }
-        w.finalize().map_err(|err| format!("{}: {err}", path.display()))?;
     }
-    crate::fsutil::write_atomic(&path, bytes.get_ref()).map_err(|err| format!("{}: {err}", path.display()))?;
-    Ok(path)
+    w.finalize()?;
+    Ok(bytes.into_inner())
 }
 
 /// The examples as text for the terminal.

@@ -290,20 +290,9 @@ fn url_part(s: &str) -> String {
 fn copy_audio(recording: &Path, layout: &str, to: &Path) -> Result<(), String> {
     let layout = if layout == "agent-right" { crate::audio::Layout::AgentRight } else { crate::audio::Layout::AgentLeft };
     let audio = crate::audio::load(recording, layout).map_err(|e| e.to_string())?;
-    let spec = hound::WavSpec {
-        channels: audio.channels.len() as u16,
-        sample_rate: crate::audio::TARGET_RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(to, spec).map_err(|e| format!("{}: {e}", to.display()))?;
     let len = audio.channels.iter().map(|c| c.samples.len()).min().unwrap_or(0);
-    for i in 0..len {
-        for c in &audio.channels {
-            w.write_sample((c.samples[i].clamp(-1.0, 1.0) * 32767.0).round() as i16).map_err(|e| format!("{}: {e}", to.display()))?;
-        }
-    }
-    w.finalize().map_err(|e| format!("{}: {e}", to.display()))
+    let bytes = super::examples::pcm16_wav(&audio, 0, len).map_err(|e| format!("{}: {e}", to.display()))?;
+    std::fs::write(to, bytes).map_err(|e| format!("{}: {e}", to.display()))
 }
 
 #[cfg(test)]
