@@ -35,6 +35,9 @@ pub struct Config {
     /// one thread each (the fastest split measured on the 2-core reference machine).
     pub jobs: Option<usize>,
     pub threads: Option<usize>,
+    /// Longest recording accepted, in minutes; a longer one is that call's error, found from
+    /// its header before any sample is read.
+    pub max_call_minutes: u64,
     pub scoring: ScoringFiles,
     pub reports: ReportSettings,
 }
@@ -86,6 +89,7 @@ impl Default for Config {
             language: "zh".into(),
             jobs: None,
             threads: None,
+            max_call_minutes: crate::audio::DEFAULT_MAX_DURATION_MS / 60_000,
             scoring: ScoringFiles::default(),
             reports: ReportSettings::default(),
         }
@@ -133,6 +137,11 @@ impl Config {
     /// The configured time zone.
     pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, String> {
         jiff::tz::TimeZone::get(&self.timezone).map_err(|e| format!("time zone {:?}: {e}", self.timezone))
+    }
+
+    /// What one recording may ask for.
+    pub fn audio_limits(&self) -> crate::audio::Limits {
+        crate::audio::Limits { max_duration_ms: self.max_call_minutes.saturating_mul(60_000) }
     }
 
     /// Jobs and threads per job, filling in what is unset so that they fit the cores.

@@ -172,6 +172,9 @@ struct RunArgs {
     /// Which stereo channel is the agent, unless the manifest says: agent-left or agent-right.
     #[arg(long)]
     layout: Option<Layout>,
+    /// Longest recording accepted, in minutes [default: 240]; a longer one is an errors row.
+    #[arg(long)]
+    max_call_minutes: Option<u64>,
     #[command(flatten)]
     site: SiteArgs,
 }
@@ -324,6 +327,9 @@ struct TranscribeArgs {
     /// Threads per call being decoded (jobs × threads should not exceed the cores).
     #[arg(long, default_value_t = default_threads())]
     threads: usize,
+    /// Longest recording accepted, in minutes; a longer one fails alone, unread.
+    #[arg(long, default_value_t = callqa::audio::DEFAULT_MAX_DURATION_MS / 60_000)]
+    max_call_minutes: u64,
 }
 
 #[derive(Subcommand)]
@@ -434,6 +440,7 @@ fn run_run(args: RunArgs) -> ExitCode {
     }
     config.jobs = args.jobs.or(config.jobs);
     config.threads = args.threads.or(config.threads);
+    config.max_call_minutes = args.max_call_minutes.unwrap_or(config.max_call_minutes);
     let source = match (args.input, args.manifest) {
         (Some(d), _) => Source::Directory(d),
         (None, Some(m)) => Source::Manifest(m),
@@ -695,7 +702,8 @@ fn run_transcribe(args: TranscribeArgs) -> ExitCode {
     let started = Instant::now();
     let total = calls.len();
     let finished = AtomicUsize::new(0);
-    let outcomes = transcribe::transcribe_calls(&engine, &calls, &params, &args.out, args.jobs, &|o| {
+    let limits = callqa::audio::Limits { max_duration_ms: args.max_call_minutes.saturating_mul(60_000) };
+    let outcomes = transcribe::transcribe_calls(&engine, &calls, &params, &limits, &args.out, args.jobs, &|o| {
         let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         match o {
             Outcome::Done { call_id, audio_ms, wall_ms, .. } => eprintln!(

@@ -13,6 +13,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::asr::{self, DecodeParams, Transcriber};
+use crate::audio::Limits;
 use crate::transcript::{AudioRef, TRANSCRIPT_VERSION, Transcript};
 
 /// One recording to transcribe.
@@ -78,6 +79,7 @@ pub fn transcribe_calls(
     engine: &dyn Transcriber,
     calls: &[CallInput],
     params: &DecodeParams,
+    limits: &Limits,
     out_dir: &Path,
     jobs: usize,
     on_outcome: &(dyn Fn(&Outcome) + Sync),
@@ -87,7 +89,7 @@ pub fn transcribe_calls(
         calls
             .par_iter()
             .map(|c| {
-                let o = transcribe_one(engine, c, params, out_dir);
+                let o = transcribe_one(engine, c, params, limits, out_dir);
                 on_outcome(&o);
                 o
             })
@@ -99,25 +101,30 @@ pub fn transcribe_calls(
     }
 }
 
-/// Transcribes one call, or confirms its cached transcript is current.
-pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, out_dir: &Path) -> Outcome {
+/// Transcribes one call, or confirms its cached transcript is current. The recording's header
+/// is checked against `limits` first, then the file is hashed as it streams by, and only a
+/// call that needs transcribing is decoded (see [`crate::audio::load_with`]): no step holds
+/// the file's bytes, so memory per call is bounded by its duration, whatever the file says.
+pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, limits: &Limits, out_dir: &Path) -> Outcome {
     let started = Instant::now();
     let fail = |error: String| Outcome::Failed { call_id: call.call_id.clone(), path: call.path.clone(), error };
     let out = match crate::call::call_path(out_dir, &call.call_id, ".json") {
         Ok(p) => p,
         Err(e) => return fail(format!("{}: {e}", call.path.display())),
     };
-    let bytes = match std::fs::read(&call.path) {
-        Ok(b) => b,
+    if let Err(e) = crate::audio::probe(&call.path, limits) {
+        return fail(e.to_string());
+    }
+    let audio_sha = match crate::fsutil::sha256_file(&call.path) {
+        Ok(h) => h,
         Err(e) => return fail(format!("{}: {e}", call.path.display())),
     };
-    let audio_sha = crate::fsutil::sha256_bytes(&bytes);
     if let Ok(t) = Transcript::read(&out) {
         if t.is_current(&audio_sha, &engine.model().sha256, params) {
             return Outcome::Cached { call_id: call.call_id.clone(), out, audio_ms: t.audio.duration_ms };
         }
     }
-    let audio = match crate::audio::decode(&bytes, &call.path, params.layout) {
+    let audio = match crate::audio::load_with(&call.path, params.layout, limits) {
         Ok(a) => a,
         Err(e) => return fail(e.to_string()),
     };

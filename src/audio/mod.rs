@@ -252,10 +252,20 @@ pub enum AudioErrorKind {
     /// The header is present but inconsistent.
     #[error("bad WAV header: {0}")]
     BadHeader(String),
+    /// Longer than [`Limits::max_duration_ms`]: refused before any sample is read.
+    #[error("recording is {} long, over the limit of {} (max_call_minutes)", minutes(*duration_ms), minutes(*max_ms))]
+    TooLong { duration_ms: u64, max_ms: u64 },
+    /// The sample buffers could not be allocated.
+    #[error("not enough memory to decode this recording (needs about {} MB)", bytes / 1_000_000)]
+    OutOfMemory { bytes: u64 },
     /// The resampler refused the input (should not happen for a rate that passed the header
     /// checks; reported rather than panicking).
     #[error("resampling failed: {0}")]
     Resample(String),
+}
+
+fn minutes(ms: u64) -> String {
+    format!("{:.1} min", ms as f64 / 60_000.0)
 }
 
 /// A human name for common WAV format tags, for error messages.
@@ -276,31 +286,134 @@ fn format_name(tag: u16) -> &'static str {
     }
 }
 
-/// Reads and decodes the recording at `path`.
+/// How much one recording may ask for. A header is believed only this far: the duration it
+/// implies is checked before any sample buffer exists, and every buffer is reserved fallibly,
+/// so one poison file becomes that call's error instead of ending the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest recording accepted, in milliseconds.
+    pub max_duration_ms: u64,
+}
+
+/// Four hours: longer than any call a site has reported, short enough that one recording's
+/// buffers (about 0.5 GB per hour of stereo at 16 kHz) fit a worker's memory.
+pub const DEFAULT_MAX_DURATION_MS: u64 = 4 * 3600 * 1000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_duration_ms: DEFAULT_MAX_DURATION_MS }
+    }
+}
+
+impl Limits {
+    /// Bytes of sample buffers a recording of `header` needs at the peak of its decode: the
+    /// source-rate channels plus the 16 kHz ones (see [`load_with`]).
+    pub fn peak_bytes(header: &wav::Header) -> u64 {
+        let frames = header.frames();
+        let out = output_len(frames.min(usize::MAX as u64) as usize, header.sample_rate) as u64;
+        header.channels as u64 * (frames + out) * 4
+    }
+
+    fn check(&self, header: &wav::Header) -> Result<SourceFormat, AudioErrorKind> {
+        let source = SourceFormat {
+            codec: header.codec,
+            sample_rate: header.sample_rate,
+            channels: header.channels,
+            frames: header.frames(),
+        };
+        if source.duration_ms() > self.max_duration_ms {
+            return Err(AudioErrorKind::TooLong { duration_ms: source.duration_ms(), max_ms: self.max_duration_ms });
+        }
+        Ok(source)
+    }
+}
+
+/// Reads `path`'s header (a few reads of at most 64 bytes) and checks it against `limits`:
+/// what a recording is, learned without reading its samples.
+pub fn probe(path: &Path, limits: &Limits) -> Result<SourceFormat, AudioError> {
+    let fail = |kind| AudioError::new(path, kind);
+    let mut file = std::fs::File::open(path).map_err(|e| fail(AudioErrorKind::Io(e)))?;
+    let header = read_header(&mut file).map_err(fail)?;
+    limits.check(&header).map_err(fail)
+}
+
+fn read_header(file: &mut std::fs::File) -> Result<wav::Header, AudioErrorKind> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata().map_err(AudioErrorKind::Io)?.len();
+    wav::walk(len, &mut |at, n| {
+        file.seek(SeekFrom::Start(at)).map_err(AudioErrorKind::Io)?;
+        let mut buf = Vec::with_capacity(n);
+        file.by_ref().take(n as u64).read_to_end(&mut buf).map_err(AudioErrorKind::Io)?;
+        Ok(buf)
+    })
+}
+
+/// Reads and decodes the recording at `path` under the default [`Limits`].
 pub fn load(path: &Path, layout: Layout) -> Result<Audio, AudioError> {
-    let bytes = std::fs::read(path).map_err(|e| AudioError::new(path, AudioErrorKind::Io(e)))?;
-    decode(&bytes, path, layout)
+    load_with(path, layout, &Limits::default())
 }
 
-/// Decodes a recording held in memory. `origin` is used only to name the file in errors.
+/// Reads and decodes the recording at `path`, streaming: the header is read first and checked
+/// against `limits`, the sample buffers are reserved (fallibly) at their final size, and the
+/// payload is decoded a megabyte at a time. Peak memory is [`Limits::peak_bytes`] plus a
+/// megabyte, whatever the file's size.
+pub fn load_with(path: &Path, layout: Layout, limits: &Limits) -> Result<Audio, AudioError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let fail = |kind| AudioError::new(path, kind);
+    let mut file = std::fs::File::open(path).map_err(|e| fail(AudioErrorKind::Io(e)))?;
+    let header = read_header(&mut file).map_err(fail)?;
+    let source = limits.check(&header).map_err(fail)?;
+    let mut raw = reserve_channels(&header).map_err(fail)?;
+    file.seek(SeekFrom::Start(header.data_start)).map_err(|e| fail(AudioErrorKind::Io(e)))?;
+    let block = ((1 << 20) / header.frame_bytes()).max(1) * header.frame_bytes();
+    let mut buf = vec![0u8; block];
+    let mut left = header.data_len;
+    while left > 0 {
+        let n = (left.min(block as u64)) as usize;
+        if let Err(e) = file.read_exact(&mut buf[..n]) {
+            // The file shrank after its header was read (a writer still at work, a copy cut short).
+            return Err(fail(AudioErrorKind::Io(e)));
+        }
+        wav::decode_frames(&header, &buf[..n], &mut raw);
+        left -= n as u64;
+    }
+    drop(buf);
+    finish(source, raw, layout).map_err(fail)
+}
+
+/// Decodes a recording held in memory under the default [`Limits`]. `origin` is used only to
+/// name the file in errors.
 pub fn decode(bytes: &[u8], origin: &Path, layout: Layout) -> Result<Audio, AudioError> {
-    decode_kind(bytes, layout).map_err(|kind| AudioError::new(origin, kind))
+    decode_kind(bytes, layout, &Limits::default()).map_err(|kind| AudioError::new(origin, kind))
 }
 
-fn decode_kind(bytes: &[u8], layout: Layout) -> Result<Audio, AudioErrorKind> {
+fn decode_kind(bytes: &[u8], layout: Layout, limits: &Limits) -> Result<Audio, AudioErrorKind> {
     let parsed = wav::parse(bytes)?;
-    let source = SourceFormat {
-        codec: parsed.codec,
-        sample_rate: parsed.sample_rate,
-        channels: parsed.channels,
-        frames: parsed.frames() as u64,
-    };
-    let raw = wav::deinterleave(&parsed);
-    let mut resampler =
-        resample::ToTarget::new(parsed.sample_rate).map_err(AudioErrorKind::Resample)?;
+    let source = limits.check(&parsed.header)?;
+    let mut raw = reserve_channels(&parsed.header)?;
+    wav::decode_frames(&parsed.header, parsed.data, &mut raw);
+    finish(source, raw, layout)
+}
+
+/// One empty buffer per channel with room for every frame, or [`AudioErrorKind::OutOfMemory`].
+fn reserve_channels(header: &wav::Header) -> Result<Vec<Vec<f32>>, AudioErrorKind> {
+    let frames = usize::try_from(header.frames()).map_err(|_| AudioErrorKind::OutOfMemory { bytes: Limits::peak_bytes(header) })?;
+    (0..header.channels)
+        .map(|_| {
+            let mut v = Vec::new();
+            v.try_reserve_exact(frames).map_err(|_| AudioErrorKind::OutOfMemory { bytes: Limits::peak_bytes(header) })?;
+            Ok(v)
+        })
+        .collect()
+}
+
+/// Resamples each source-rate channel to 16 kHz, freeing each as soon as it is converted,
+/// and gives the channels their roles.
+fn finish(source: SourceFormat, raw: Vec<Vec<f32>>, layout: Layout) -> Result<Audio, AudioErrorKind> {
+    let mut resampler = resample::ToTarget::new(source.sample_rate).map_err(AudioErrorKind::Resample)?;
     let mut converted = Vec::with_capacity(raw.len());
-    for ch in &raw {
-        converted.push(resampler.run(ch).map_err(AudioErrorKind::Resample)?);
+    for ch in raw {
+        converted.push(resampler.run_owned(ch)?);
     }
     let channels = match <[Vec<f32>; 1]>::try_from(converted) {
         Ok([mono]) => vec![Channel {

@@ -16,7 +16,7 @@
 use rubato::audioadapter_buffers::direct::SequentialSlice;
 use rubato::{Fft, FixedSync, Resampler, WindowFunction};
 
-use super::TARGET_RATE;
+use super::{AudioErrorKind, TARGET_RATE};
 
 /// Input frames per FFT block we aim for at least (rounded up to an even number of the
 /// minimal rational block).
@@ -69,20 +69,43 @@ impl ToTarget {
     }
 
     /// Resamples one channel. Output length is exactly [`output_len`]`(samples.len(), rate)`.
+    #[cfg(test)]
     pub fn run(&mut self, samples: &[f32]) -> Result<Vec<f32>, String> {
+        self.convert(samples).map_err(|e| e.to_string())
+    }
+
+    /// Resamples one channel, taking it by value: at 16 kHz it is returned as it is, and the
+    /// input is freed before the caller's next channel. The output is reserved fallibly.
+    pub fn run_owned(&mut self, samples: Vec<f32>) -> Result<Vec<f32>, AudioErrorKind> {
+        if self.fft.is_none() {
+            return Ok(samples);
+        }
+        self.convert(&samples)
+    }
+
+    fn convert(&mut self, samples: &[f32]) -> Result<Vec<f32>, AudioErrorKind> {
+        let want = output_len(samples.len(), self.rate);
         let Some(fft) = self.fft.as_mut() else {
             return Ok(samples.to_vec());
         };
-        let want = output_len(samples.len(), self.rate);
         if samples.is_empty() {
             return Ok(Vec::new());
         }
         let input = SequentialSlice::new(samples, 1, samples.len())
-            .map_err(|e| format!("resampler input: {e}"))?;
-        let out = fft
-            .process_all(&input, samples.len(), None)
-            .map_err(|e| format!("resampling failed: {e}"))?;
-        let mut out = out.take_data();
+            .map_err(|e| AudioErrorKind::Resample(format!("resampler input: {e}")))?;
+        fft.reset();
+        let needed = fft.process_all_needed_output_len(samples.len()).max(want);
+        let mut out = Vec::new();
+        out.try_reserve_exact(needed)
+            .map_err(|_| AudioErrorKind::OutOfMemory { bytes: (samples.len() + needed) as u64 * 4 })?;
+        out.resize(needed, 0.0);
+        let (_, got) = {
+            let mut output = SequentialSlice::new_mut(&mut out, 1, needed)
+                .map_err(|e| AudioErrorKind::Resample(format!("resampler output: {e}")))?;
+            fft.process_all_into_buffer(&input, &mut output, samples.len(), None)
+                .map_err(|e| AudioErrorKind::Resample(format!("resampling failed: {e}")))?
+        };
+        out.truncate(got);
         out.resize(want, 0.0);
         // The sinc can ring a hair past full scale on clipped input; keep the [-1, 1] contract.
         for s in &mut out {

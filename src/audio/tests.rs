@@ -8,8 +8,23 @@ use super::*;
 
 const ORIGIN: &str = "calls/2026-11-23/call-0001.wav";
 
+/// Decodes in memory, and checks that streaming the same bytes from a file gives the same
+/// recording or the same rejection: every test below covers both readers.
 fn dec(bytes: &[u8]) -> Result<Audio, AudioError> {
-    decode(bytes, Path::new(ORIGIN), Layout::default())
+    let mem = decode(bytes, Path::new(ORIGIN), Layout::default());
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("call.wav");
+    std::fs::write(&path, bytes).unwrap();
+    let file = load(&path, Layout::default());
+    match (&mem, &file) {
+        (Ok(m), Ok(f)) => {
+            assert_eq!(m.source, f.source);
+            assert!(m.channels.iter().zip(&f.channels).all(|(a, b)| a.role == b.role && a.samples == b.samples));
+        }
+        (Err(m), Err(f)) => assert_eq!(m.kind().to_string(), f.kind().to_string()),
+        _ => panic!("in memory: {:?}; from the file: {:?}", mem.as_ref().map(|a| &a.source), file.as_ref().map(|a| &a.source)),
+    }
+    mem
 }
 
 fn kind(bytes: &[u8]) -> AudioErrorKind {
@@ -123,7 +138,8 @@ fn wave(n: usize) -> f64 {
 /// Raw (pre-resampling) channels, for exact comparisons.
 fn raw(bytes: &[u8]) -> (wav::Wav<'_>, Vec<Vec<f32>>) {
     let w = wav::parse(bytes).unwrap();
-    let ch = wav::deinterleave(&w);
+    let mut ch = vec![Vec::new(); w.header.channels as usize];
+    wav::decode_frames(&w.header, w.data, &mut ch);
     (w, ch)
 }
 
@@ -230,7 +246,7 @@ fn assert_matches_sox(coded: &str, reference: &str, codec: Codec, channels: u16)
     let ref_bytes = read_fixture(reference);
     let (w, ours) = raw(&coded_bytes);
     assert_eq!(
-        (w.codec, w.channels, w.sample_rate),
+        (w.header.codec, w.header.channels, w.header.sample_rate),
         (codec, channels, 8000),
         "{coded}"
     );
@@ -299,7 +315,7 @@ fn g711_inside_extensible() {
             chunk(b"data", &codes),
         ]);
         let (w, got) = raw(&ext);
-        assert_eq!(w.codec, codec);
+        assert_eq!(w.header.codec, codec);
         assert_eq!(got, want, "{file}");
     }
 }
@@ -688,4 +704,68 @@ fn ten_minute_call_decodes_whole() {
     eprintln!("10-minute stereo 8 kHz mu-law call: decode + resample in {took:?}");
     assert_eq!(a.duration_ms(), 600_000);
     assert!(a.channels.iter().all(|c| c.samples.len() == 16_000 * 600));
+}
+
+// ---- limits: a header is believed only so far ---------------------------------------------
+
+fn mulaw(channels: u16, rate: u32, seconds: u32) -> Vec<u8> {
+    riff(&[chunk(b"fmt ", &fmt_body(7, channels, rate, 8)), chunk(b"data", &vec![0xFF; (channels as u32 * rate * seconds) as usize])])
+}
+
+#[test]
+fn a_recording_longer_than_the_limit_is_refused_before_its_samples_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("long.wav");
+    std::fs::write(&path, mulaw(2, 8000, 3)).unwrap();
+    let limits = Limits { max_duration_ms: 2_000 };
+    let err = load_with(&path, Layout::default(), &limits).unwrap_err();
+    assert!(matches!(err.kind(), AudioErrorKind::TooLong { duration_ms: 3_000, max_ms: 2_000 }), "{err}");
+    assert!(err.to_string().contains("max_call_minutes"), "{err}");
+    assert!(matches!(probe(&path, &limits).unwrap_err().kind(), AudioErrorKind::TooLong { .. }));
+    assert_eq!(probe(&path, &Limits::default()).unwrap().duration_ms(), 3_000);
+    assert_eq!(load_with(&path, Layout::default(), &Limits { max_duration_ms: 3_000 }).unwrap().duration_ms(), 3_000);
+}
+
+/// Files of gigabytes are judged by their first bytes: sparse files take no disk, and a read of
+/// their payload (or a buffer of their size) would show as a test that takes seconds and GBs.
+#[test]
+fn huge_files_are_judged_by_their_header() {
+    let d = tempfile::tempdir().unwrap();
+    let zeros = d.path().join("zeros.wav");
+    std::fs::File::create(&zeros).unwrap().set_len(2 << 30).unwrap();
+    assert!(matches!(load(&zeros, Layout::default()).unwrap_err().kind(), AudioErrorKind::NotWav));
+
+    // A valid header whose data chunk runs on to a 3 GB end (the streaming size 0xFFFFFFFF):
+    // 8-bit mono at 8 kHz, about 104 hours.
+    let big = d.path().join("big.wav");
+    let mut head = riff(&[chunk(b"fmt ", &fmt_body(7, 1, 8000, 8))]);
+    head.extend_from_slice(b"data");
+    head.extend_from_slice(&u32::MAX.to_le_bytes());
+    let f = std::fs::File::create(&big).unwrap();
+    std::io::Write::write_all(&mut &f, &head).unwrap();
+    f.set_len(3 << 30).unwrap();
+    let err = load(&big, Layout::default()).unwrap_err();
+    match err.kind() {
+        AudioErrorKind::TooLong { duration_ms, max_ms } => {
+            assert_eq!(*max_ms, DEFAULT_MAX_DURATION_MS);
+            assert!(*duration_ms > 100 * 3_600_000, "{err}");
+        }
+        other => panic!("{other}"),
+    }
+    // A chunk before the data that claims gigabytes is skipped by seeking, not read.
+    let mut junk = riff(&[chunk(b"fmt ", &fmt_body(7, 1, 8000, 8))]);
+    junk.extend_from_slice(b"LIST");
+    junk.extend_from_slice(&0xF000_0000u32.to_le_bytes());
+    let jf = d.path().join("junk.wav");
+    std::fs::write(&jf, &junk).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&jf).unwrap().set_len(0xF000_0000 + junk.len() as u64).unwrap();
+    assert!(matches!(load(&jf, Layout::default()).unwrap_err().kind(), AudioErrorKind::Truncated { .. }));
+}
+
+#[test]
+fn peak_memory_is_the_source_and_16khz_channels() {
+    let w = mulaw(2, 8000, 3600);
+    let h = wav::parse(&w).unwrap().header;
+    // 1 hour stereo at 8 kHz: 2 × (28.8 M + 57.6 M) samples × 4 bytes.
+    assert_eq!(Limits::peak_bytes(&h), 2 * (28_800_000 + 57_600_000) * 4);
 }

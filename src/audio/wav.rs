@@ -39,22 +39,38 @@ const SUBFORMAT_GUID_TAIL: [u8; 14] = [
 pub const MIN_RATE: u32 = 1_000;
 pub const MAX_RATE: u32 = 384_000;
 
-/// What the header says, plus the frame-aligned payload actually present in the file.
-#[derive(Debug)]
-pub struct Wav<'a> {
+/// What the header says, and where the frame-aligned payload lies in the file. Found by
+/// reading only chunk headers and the `fmt ` body, so a file's size never decides how much
+/// memory is needed to learn what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
     pub codec: Codec,
     pub sample_rate: u32,
     pub channels: u16,
     /// Bytes per sample of one channel (the container size, not the valid bits).
     pub sample_bytes: usize,
-    /// Whole frames of payload, interleaved.
-    pub data: &'a [u8],
+    /// Offset of the first payload byte.
+    pub data_start: u64,
+    /// Bytes of whole frames present (never more than the file holds).
+    pub data_len: u64,
 }
 
-impl Wav<'_> {
-    pub fn frames(&self) -> usize {
-        self.data.len() / (self.sample_bytes * self.channels as usize)
+impl Header {
+    pub fn frame_bytes(&self) -> usize {
+        self.sample_bytes * self.channels as usize
     }
+
+    pub fn frames(&self) -> u64 {
+        self.data_len / self.frame_bytes() as u64
+    }
+}
+
+/// A parsed file held in memory: its header and its payload.
+#[derive(Debug)]
+pub struct Wav<'a> {
+    pub header: Header,
+    /// Whole frames of payload, interleaved.
+    pub data: &'a [u8],
 }
 
 struct Fmt {
@@ -72,91 +88,110 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-fn truncated(what: &'static str, needed: usize, found: usize) -> AudioErrorKind {
-    AudioErrorKind::Truncated {
-        what,
-        needed: needed as u64,
-        found: found as u64,
-    }
+fn truncated(what: &'static str, needed: u64, found: u64) -> AudioErrorKind {
+    AudioErrorKind::Truncated { what, needed, found }
 }
 
 fn is_chunk_id(b: &[u8]) -> bool {
     b.len() >= 4 && b[..4].iter().all(|c| (0x20..0x7F).contains(c))
 }
 
+/// Random access to the bytes of a file of known length: `read(at, n)` returns the `n` bytes
+/// at offset `at`, or fewer where the file ends. Callers never ask for more than 64 bytes.
+pub type ReadAt<'r> = dyn FnMut(u64, usize) -> Result<Vec<u8>, AudioErrorKind> + 'r;
+
 /// Parses the RIFF/WAVE structure of `bytes`. Never panics; every rejection is typed.
 pub fn parse(bytes: &[u8]) -> Result<Wav<'_>, AudioErrorKind> {
-    if bytes.is_empty() {
+    let len = bytes.len() as u64;
+    let header = walk(len, &mut |at, n| {
+        let from = (at.min(len)) as usize;
+        Ok(bytes[from..from.saturating_add(n).min(bytes.len())].to_vec())
+    })?;
+    let from = header.data_start as usize;
+    Ok(Wav { header, data: &bytes[from..from + header.data_len as usize] })
+}
+
+/// Walks the chunks of a file of `len` bytes through `read` and returns its [`Header`].
+pub fn walk(len: u64, read: &mut ReadAt<'_>) -> Result<Header, AudioErrorKind> {
+    if len == 0 {
         return Err(AudioErrorKind::EmptyFile);
     }
     // Identify the container from what is there; a short prefix of a WAV header is a cut WAV.
-    let head = &bytes[..bytes.len().min(12)];
+    let head = read(0, 12)?;
     let riff_prefix_ok = head.iter().zip(b"RIFF").all(|(a, b)| a == b);
     if !riff_prefix_ok {
-        if bytes.starts_with(b"RF64") || bytes.starts_with(b"BW64") {
+        if head.starts_with(b"RF64") || head.starts_with(b"BW64") {
             return Err(AudioErrorKind::BadHeader(
                 "RF64/BW64 (64-bit RIFF) files are not supported".into(),
             ));
         }
-        if bytes.starts_with(b"RIFX") {
+        if head.starts_with(b"RIFX") {
             return Err(AudioErrorKind::BadHeader(
                 "big-endian RIFX files are not supported".into(),
             ));
         }
         return Err(AudioErrorKind::NotWav);
     }
-    if bytes.len() >= 12 && &bytes[8..12] != b"WAVE" {
+    if head.len() >= 12 && &head[8..12] != b"WAVE" {
         return Err(AudioErrorKind::NotWav);
     }
-    if bytes.len() < 12 {
+    if head.len() < 12 {
         let wave_prefix_ok =
-            bytes.len() <= 8 || bytes[8..].iter().zip(b"WAVE").all(|(a, b)| a == b);
+            head.len() <= 8 || head[8..].iter().zip(b"WAVE").all(|(a, b)| a == b);
         if !wave_prefix_ok {
             return Err(AudioErrorKind::NotWav);
         }
-        return Err(truncated("RIFF header", 12, bytes.len()));
+        return Err(truncated("RIFF header", 12, len));
     }
 
     let mut fmt: Option<Fmt> = None;
-    let mut data: Option<&[u8]> = None;
-    let mut data_start = 0usize;
-    let mut pos = 12usize;
+    // (start, bytes present) of the data chunk's payload.
+    let mut data: Option<(u64, u64)> = None;
+    let mut pos = 12u64;
     while fmt.is_none() || data.is_none() {
-        if pos >= bytes.len() {
+        if pos >= len {
             if fmt.is_none() {
                 return Err(if data.is_some() {
                     AudioErrorKind::BadHeader("no fmt chunk".into())
                 } else {
-                    truncated("header (no fmt chunk)", pos + 8, bytes.len())
+                    truncated("header (no fmt chunk)", pos + 8, len)
                 });
             }
-            return Err(truncated("header (no data chunk)", pos + 8, bytes.len()));
+            return Err(truncated("header (no data chunk)", pos + 8, len));
         }
-        if bytes.len() - pos < 8 {
-            return Err(truncated("chunk header", pos + 8, bytes.len()));
+        if len - pos < 8 {
+            return Err(truncated("chunk header", pos + 8, len));
         }
-        let id = &bytes[pos..pos + 4];
-        let size = u32_at(bytes, pos + 4) as usize;
+        let chunk = read(pos, 8)?;
+        if chunk.len() < 8 {
+            return Err(truncated("chunk header", pos + 8, pos + chunk.len() as u64));
+        }
+        let id = &chunk[..4];
+        let size = u32_at(&chunk, 4) as u64;
         let body = pos + 8;
-        let available = bytes.len() - body;
+        let available = len - body;
         match id {
             b"fmt " => {
                 if size > available {
-                    return Err(truncated("fmt chunk", body + size, bytes.len()));
+                    return Err(truncated("fmt chunk", body + size, len));
                 }
-                fmt = Some(parse_fmt(&bytes[body..body + size])?);
+                // Only the first 40 bytes mean anything; a longer body is read no further.
+                let f = read(body, size.min(64) as usize)?;
+                if (f.len() as u64) < size.min(64) {
+                    return Err(truncated("fmt chunk", body + size, body + f.len() as u64));
+                }
+                fmt = Some(parse_fmt(&f)?);
             }
             b"data" => {
-                let len = if size == 0 {
+                let present = if size == 0 {
                     return Err(AudioErrorKind::EmptyData);
                 } else if size == 0xFFFF_FFFF {
                     available
                 } else {
                     size.min(available)
                 };
-                data_start = body;
-                data = Some(&bytes[body..body + len]);
-                if len < size {
+                data = Some((body, present));
+                if present < size {
                     // The data runs to the end of the file: nothing can follow it.
                     if fmt.is_none() {
                         return Err(AudioErrorKind::BadHeader(
@@ -173,32 +208,35 @@ pub fn parse(bytes: &[u8]) -> Result<Wav<'_>, AudioErrorKind> {
         let mut next = body.saturating_add(size);
         if !size.is_multiple_of(2) {
             let padded = next.saturating_add(1);
-            let at = |p: usize| bytes.get(p..p.saturating_add(4)).is_some_and(is_chunk_id);
-            if at(padded) || !at(next) {
+            let mut at = |p: u64| -> Result<bool, AudioErrorKind> {
+                Ok(p < len && is_chunk_id(&read(p, 4)?))
+            };
+            if at(padded)? || !at(next)? {
                 next = padded;
             }
         }
         pos = next;
     }
 
-    let (Some(fmt), Some(payload)) = (fmt, data) else {
+    let (Some(fmt), Some((data_start, present))) = (fmt, data) else {
         return Err(AudioErrorKind::BadHeader("no fmt or data chunk".into()));
     };
-    let frame_bytes = fmt.sample_bytes * fmt.channels as usize;
-    let whole = payload.len() / frame_bytes * frame_bytes;
+    let frame_bytes = (fmt.sample_bytes * fmt.channels as usize) as u64;
+    let whole = present / frame_bytes * frame_bytes;
     if whole == 0 {
         return Err(truncated(
             "data chunk (not one whole frame present)",
             data_start + frame_bytes,
-            bytes.len(),
+            len,
         ));
     }
-    Ok(Wav {
+    Ok(Header {
         codec: fmt.codec,
         sample_rate: fmt.sample_rate,
         channels: fmt.channels,
         sample_bytes: fmt.sample_bytes,
-        data: &payload[..whole],
+        data_start,
+        data_len: whole,
     })
 }
 
@@ -297,29 +335,19 @@ fn parse_fmt(f: &[u8]) -> Result<Fmt, AudioErrorKind> {
     })
 }
 
-/// Decodes the interleaved payload into one `Vec<f32>` per channel, in file order, scaled to
-/// [-1, 1]. Float samples are clamped and NaN becomes 0 so later stages can trust the range.
-pub fn deinterleave(wav: &Wav<'_>) -> Vec<Vec<f32>> {
-    let width = wav.sample_bytes;
-    let frame_bytes = width * wav.channels as usize;
-    // One pass per channel over exact-size iterators: `collect` then writes into a
-    // preallocated vector with no per-sample capacity checks, and each codec gets its own
-    // monomorphic loop.
-    fn run(
-        data: &[u8],
-        frame: usize,
-        channels: usize,
-        width: usize,
-        f: impl Fn(&[u8]) -> f32,
-    ) -> Vec<Vec<f32>> {
-        (0..channels)
-            .map(|ch| {
-                let at = ch * width;
-                data.chunks_exact(frame)
-                    .map(|fr| f(&fr[at..at + width]))
-                    .collect()
-            })
-            .collect()
+/// Decodes interleaved whole frames in `data` and appends each channel's samples, scaled to
+/// [-1, 1], to `out[channel]`. Float samples are clamped and NaN becomes 0 so later stages can
+/// trust the range. Called once for a file in memory, or block by block while streaming; the
+/// caller reserves `out` beforehand, so nothing here allocates.
+pub fn decode_frames(header: &Header, data: &[u8], out: &mut [Vec<f32>]) {
+    let width = header.sample_bytes;
+    let frame_bytes = header.frame_bytes();
+    // One pass per channel over exact-size iterators, each codec with its own monomorphic loop.
+    fn run(data: &[u8], frame: usize, out: &mut [Vec<f32>], width: usize, f: impl Fn(&[u8]) -> f32) {
+        for (ch, o) in out.iter_mut().enumerate() {
+            let at = ch * width;
+            o.extend(data.chunks_exact(frame).map(|fr| f(&fr[at..at + width])));
+        }
     }
     fn clean(x: f64) -> f32 {
         if x.is_nan() {
@@ -328,27 +356,19 @@ pub fn deinterleave(wav: &Wav<'_>) -> Vec<Vec<f32>> {
             x.clamp(-1.0, 1.0) as f32
         }
     }
-    let (d, fb, ch) = (wav.data, frame_bytes, wav.channels as usize);
-    match (wav.codec, width) {
-        (Codec::MuLaw, _) => run(d, fb, ch, 1, |s| ULAW_TABLE[s[0] as usize]),
-        (Codec::ALaw, _) => run(d, fb, ch, 1, |s| ALAW_TABLE[s[0] as usize]),
-        (Codec::Pcm { .. }, 1) => run(d, fb, ch, 1, |s| (s[0] as f32 - 128.0) / 128.0),
-        (Codec::Pcm { .. }, 2) => run(d, fb, ch, 2, |s| {
-            i16::from_le_bytes([s[0], s[1]]) as f32 / 32_768.0
-        }),
-        (Codec::Pcm { .. }, 3) => run(d, fb, ch, 3, |s| {
-            (i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8) as f32 / 8_388_608.0
-        }),
-        (Codec::Pcm { .. }, _) => run(d, fb, ch, 4, |s| {
+    let (d, fb) = (data, frame_bytes);
+    match (header.codec, width) {
+        (Codec::MuLaw, _) => run(d, fb, out, 1, |s| ULAW_TABLE[s[0] as usize]),
+        (Codec::ALaw, _) => run(d, fb, out, 1, |s| ALAW_TABLE[s[0] as usize]),
+        (Codec::Pcm { .. }, 1) => run(d, fb, out, 1, |s| (s[0] as f32 - 128.0) / 128.0),
+        (Codec::Pcm { .. }, 2) => run(d, fb, out, 2, |s| i16::from_le_bytes([s[0], s[1]]) as f32 / 32_768.0),
+        (Codec::Pcm { .. }, 3) => run(d, fb, out, 3, |s| (i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8) as f32 / 8_388_608.0),
+        (Codec::Pcm { .. }, _) => run(d, fb, out, 4, |s| {
             (i32::from_le_bytes([s[0], s[1], s[2], s[3]]) as f64 / 2_147_483_648.0) as f32
         }),
-        (Codec::Float { .. }, 4) => run(d, fb, ch, 4, |s| {
-            clean(f32::from_le_bytes([s[0], s[1], s[2], s[3]]) as f64)
-        }),
-        (Codec::Float { .. }, _) => run(d, fb, ch, 8, |s| {
-            clean(f64::from_le_bytes([
-                s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
-            ]))
+        (Codec::Float { .. }, 4) => run(d, fb, out, 4, |s| clean(f32::from_le_bytes([s[0], s[1], s[2], s[3]]) as f64)),
+        (Codec::Float { .. }, _) => run(d, fb, out, 8, |s| {
+            clean(f64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))
         }),
     }
 }

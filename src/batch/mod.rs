@@ -313,7 +313,7 @@ fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, co
         transcribe_ms: 0,
         scan_ms: 0,
     };
-    let out = match crate::transcribe::transcribe_one(engine, &input, &decode_params(config, meta), transcripts) {
+    let out = match crate::transcribe::transcribe_one(engine, &input, &decode_params(config, meta), &config.audio_limits(), transcripts) {
         Outcome::Done { out, audio_ms, .. } => {
             status.audio_ms = audio_ms;
             out
