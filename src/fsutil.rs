@@ -36,6 +36,60 @@ pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     b.tempfile_in(dir)
 }
 
+/// Puts the finished folder `new` where `target` is, in one step: a reader of `target` sees
+/// the old folder whole or the new one whole, and a crash at any moment leaves one of them.
+///
+/// On Linux the two are swapped with `renameat2(RENAME_EXCHANGE)` and the old one, now at
+/// `new`, is removed. Where the file system cannot exchange (some network file systems), the
+/// old folder is renamed aside first: for a moment `target` is missing (a reader is told there
+/// is no report set, never shown half of one), and a crash in that moment leaves the old set
+/// at `.<name>.old`, put back by the next call.
+pub fn replace_dir(new: &Path, target: &Path) -> io::Result<()> {
+    let aside = sibling(target, "old");
+    if std::fs::symlink_metadata(target).is_err() && aside.is_dir() {
+        std::fs::rename(&aside, target)?;
+    }
+    if std::fs::symlink_metadata(target).is_err() {
+        std::fs::rename(new, target)?;
+        return sync_parent(target);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, new, CWD, target, RenameFlags::EXCHANGE) {
+            Ok(()) => {
+                sync_parent(target)?;
+                return std::fs::remove_dir_all(new);
+            }
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::OPNOTSUPP => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside)?;
+    }
+    std::fs::rename(target, &aside)?;
+    std::fs::rename(new, target)?;
+    sync_parent(target)?;
+    std::fs::remove_dir_all(&aside)
+}
+
+/// `.<name>.<what>` next to `path`: where a folder is built before [`replace_dir`] puts it in
+/// place, or set aside. One name per purpose, so that a killed writer's leftovers are found
+/// and removed by the next writer.
+pub fn sibling(path: &Path, what: &str) -> std::path::PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "dir".into());
+    path.with_file_name(format!(".{name}.{what}"))
+}
+
+/// Makes a rename in `path`'s folder durable (the folder's entry list is flushed to disk).
+fn sync_parent(path: &Path) -> io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        None => Ok(()),
+    }
+}
+
 /// SHA-256 of a file's contents as lowercase hex, streamed so large models need little memory.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = std::fs::File::open(path)?;
@@ -58,6 +112,30 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn replace_dir_swaps_whole_folders_and_cleans_up() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("reports");
+        let new = super::sibling(&target, "new");
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(new.join("a"), b"1").unwrap();
+        super::replace_dir(&new, &target).unwrap();
+        assert_eq!(std::fs::read(target.join("a")).unwrap(), b"1");
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(new.join("b"), b"2").unwrap();
+        super::replace_dir(&new, &target).unwrap();
+        assert!(!target.join("a").exists() && target.join("b").exists());
+        assert!(!new.exists(), "the old folder is removed");
+        // A crash after the old set was put aside (the fallback path) is repaired next time.
+        std::fs::rename(&target, super::sibling(&target, "old")).unwrap();
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(new.join("c"), b"3").unwrap();
+        super::replace_dir(&new, &target).unwrap();
+        assert!(target.join("c").exists() && !target.join("b").exists());
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["reports"]);
+    }
+
     use super::*;
 
     #[test]

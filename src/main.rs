@@ -518,7 +518,7 @@ fn run_score(args: ScoreArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    report_partitions(std::slice::from_ref(&part), &config, &args.out, &args.out)
+    report_partitions(std::slice::from_ref(&part), &config, &args.out, &args.out.join("reports"))
 }
 
 fn read_reports(dir: &std::path::Path) -> Result<(callqa::report::ReportMeta, callqa::report::Tables), ExitCode> {

@@ -170,7 +170,7 @@ fn score(tmp: &Path, asr: &Path, reports: &Path) -> Output {
     let findings = tmp.join("findings");
     let o = callqa(&["scan", s(asr), "--out", s(&findings)]);
     assert!(o.status.success(), "{}", text(&o));
-    callqa(&["score", "--transcripts", s(asr), "--findings", s(&findings), "--manifest", "fixtures/audio/manifest.csv", "--out", s(reports)])
+    callqa(&["score", "--transcripts", s(asr), "--findings", s(&findings), "--manifest", "fixtures/audio/manifest.csv", "--out", s(reports.parent().unwrap())])
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn the_report_opens_from_disk_shows_what_people_need_and_reviews_flow_back() {
     let csv = b.js("return document.getElementById('export-text').value;").as_str().unwrap().to_owned();
     assert!(csv.starts_with("finding_id,verdict,reviewer,note,reviewed_at\n"), "{csv}");
     assert!(csv.contains(&format!("{finding},reject,王主管,\"客户引用, not the agent's words\",")), "{csv}");
-    std::fs::write(reports.join("reviews.csv"), &csv).unwrap();
+    std::fs::write(tmp.path().join("reviews.csv"), &csv).unwrap();
     let o = score(tmp.path(), &asr, &reports);
     assert!(o.status.success(), "{}", text(&o));
     let (_, tables) = callqa::report::read(&reports).unwrap();

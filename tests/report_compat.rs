@@ -66,7 +66,7 @@ fn write_report_set(tmp: &Path) -> PathBuf {
         "--manifest",
         "fixtures/audio/manifest.csv",
         "--out",
-        s(&reports),
+        s(tmp),
     ]);
     assert_eq!(o.status.code(), Some(1), "one call lacks its findings: {}", text(&o));
     reports

@@ -38,7 +38,7 @@ fn scan_and_score(tmp: &Path, reports: &Path) -> Output {
         "--manifest",
         "fixtures/audio/manifest.csv",
         "--out",
-        s(reports),
+        s(reports.parent().unwrap()),
     ])
 }
 
@@ -108,7 +108,7 @@ fn scan_score_scorecard_and_examples_with_clips() {
         .max_by(|a, b| a.deducted.total_cmp(&b.deducted))
         .unwrap()
         .clone();
-    std::fs::write(reports.join("reviews.csv"), format!("finding_id,verdict,reviewer,note\n{},reject,王主管,客户引用\n", worst.finding_id)).unwrap();
+    std::fs::write(tmp.path().join("reviews.csv"), format!("finding_id,verdict,reviewer,note\n{},reject,王主管,客户引用\n", worst.finding_id)).unwrap();
     let o = scan_and_score(tmp.path(), &reports);
     assert!(o.status.success(), "{}", text(&o));
     let (meta2, tables2) = report::read(&reports).unwrap();
@@ -140,7 +140,7 @@ fn the_csv_bom_flag_overrides_the_default_and_the_config() {
         (&["--config", s(&config), "--csv-bom=true"][..], true),
     ] {
         let reports = tmp.path().join("reports");
-        let mut args = vec!["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(&findings), "--manifest", "fixtures/audio/manifest.csv", "--out", s(&reports)];
+        let mut args = vec!["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(&findings), "--manifest", "fixtures/audio/manifest.csv", "--out", s(tmp.path())];
         args.extend_from_slice(flags);
         let o = callqa(&args);
         assert!(o.status.success(), "{flags:?}: {}", text(&o));
@@ -162,21 +162,21 @@ fn bad_inputs_to_the_report_commands_are_named() {
 
     let reports = tmp.path().join("reports");
     std::fs::create_dir_all(&reports).unwrap();
-    std::fs::write(reports.join("reviews.csv"), "finding_id,verdict,reviewer,note\nabc,maybe,王,\n").unwrap();
+    std::fs::write(tmp.path().join("reviews.csv"), "finding_id,verdict,reviewer,note\nabc,maybe,王,\n").unwrap();
     let o = scan_and_score(tmp.path(), &reports);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("reviews.csv:2"), "{}", text(&o));
 
     // A review of a finding this report set does not hold (a mistyped id) is not applied in
     // silence: an errors row with file and line, a line on stderr, exit 1.
-    std::fs::write(reports.join("reviews.csv"), "finding_id,verdict,reviewer,note\nnot-a-finding,reject,王,申诉\n").unwrap();
+    std::fs::write(tmp.path().join("reviews.csv"), "finding_id,verdict,reviewer,note\nnot-a-finding,reject,王,申诉\n").unwrap();
     let o = scan_and_score(tmp.path(), &reports);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("not applied: ") && text(&o).contains("reviews.csv:2"), "{}", text(&o));
     let (_, tables) = report::read(&reports).unwrap();
     let e = tables.errors.iter().find(|e| e.stage == "review").unwrap_or_else(|| panic!("{:?}", tables.errors));
     assert!(e.file.ends_with("reviews.csv:2") && e.reason.contains("`not-a-finding`"), "{e:?}");
-    std::fs::remove_file(reports.join("reviews.csv")).unwrap();
+    std::fs::remove_file(tmp.path().join("reviews.csv")).unwrap();
     let o = scan_and_score(tmp.path(), &reports);
     assert!(o.status.success(), "{}", text(&o));
 
@@ -198,11 +198,11 @@ fn bad_inputs_to_the_report_commands_are_named() {
     // One run per folder: while another callqa (here: this test's live pid) holds the lock,
     // a second one fails at once, exit 2, naming the holder.
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    std::fs::write(reports.join(".callqa.lock"), format!("{} {} 2026-12-03T00:00:00Z\n", std::process::id(), host.trim())).unwrap();
+    std::fs::write(tmp.path().join(".callqa.lock"), format!("{} {} 2026-12-03T00:00:00Z\n", std::process::id(), host.trim())).unwrap();
     let o = scan_and_score(tmp.path(), &reports);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("in use by another callqa") && text(&o).contains(&format!("pid {}", std::process::id())), "{}", text(&o));
-    std::fs::remove_file(reports.join(".callqa.lock")).unwrap();
+    std::fs::remove_file(tmp.path().join(".callqa.lock")).unwrap();
 
     // … and as a person types them.
     let o = callqa(&["scorecard", "--reports", s(&reports), "--agent", "a1002", "--team", "t01"]);
@@ -210,6 +210,83 @@ fn bad_inputs_to_the_report_commands_are_named() {
 
     let o = callqa(&["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(tmp.path()), "--out", s(&tmp.path().join("r2"))]);
     assert_eq!(o.status.code(), Some(1), "missing findings fail the calls: {}", text(&o));
-    let errors = std::fs::read_to_string(tmp.path().join("r2/errors.csv")).unwrap();
+    let errors = std::fs::read_to_string(tmp.path().join("r2/reports/errors.csv")).unwrap();
     assert!(errors.contains("c0001.findings.json") && errors.contains("callqa scan"), "{errors}");
+}
+
+/// Each CSV of the report set in `run/reports` and its run id, or why the set cannot be read.
+fn report_set(run: &Path) -> Result<Vec<(String, String)>, String> {
+    let (meta, _) = report::read(&run.join("reports")).map_err(|e| e.to_string())?;
+    let mut v: Vec<(String, String)> = ["calls", "segments", "findings", "scorecards", "errors"]
+        .iter()
+        .map(|n| (n.to_string(), std::fs::read_to_string(run.join(format!("reports/{n}.csv"))).unwrap()))
+        .collect();
+    v.push(("run_id".into(), meta.run_id));
+    Ok(v)
+}
+
+/// kill -9 at any moment of `score` leaves the previous complete set or the new one in
+/// `reports/`, never a mix and never none: the killed writer is swept from 0 ms to past its
+/// end, writing set A over B and B over A in turn, and every readback is one of the two.
+#[test]
+fn a_report_write_killed_at_any_moment_leaves_a_whole_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let findings = tmp.path().join("findings");
+    let o = callqa(&["scan", "fixtures/transcripts/asr", "--out", s(&findings)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let args = |reviews: Option<&Path>| {
+        let mut a: Vec<String> = ["score", "--transcripts", "fixtures/transcripts/asr", "--findings", s(&findings), "--manifest", "fixtures/audio/manifest.csv", "--out", s(&run)]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+        if let Some(r) = reviews {
+            a.extend(["--reviews".to_string(), s(r).to_string()]);
+        }
+        a
+    };
+    let finished = |a: &[String]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_callqa")).args(a).current_dir(root()).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        report_set(&run).unwrap()
+    };
+    let set_a = finished(&args(None));
+    let (_, tables) = report::read(&run.join("reports")).unwrap();
+    let reviews = tmp.path().join("reviews.csv");
+    std::fs::write(&reviews, format!("finding_id,verdict,reviewer,note\n{},reject,王,申诉\n", tables.findings[0].finding_id)).unwrap();
+    let set_b = finished(&args(Some(&reviews)));
+    assert_ne!(set_a, set_b);
+
+    let started = std::time::Instant::now();
+    finished(&args(None));
+    let full = started.elapsed();
+    let (mut current, mut kept_old, mut got_new) = (set_a.clone(), 0, 0);
+    for step in 0..24 {
+        let (target, a) = if current == set_a { (&set_b, args(Some(&reviews))) } else { (&set_a, args(None)) };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_callqa"))
+            .args(&a)
+            .current_dir(root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full.mul_f64(step as f64 / 20.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        let got = report_set(&run).unwrap_or_else(|e| panic!("killed after {step}/20 of a write: {e}"));
+        if &got == target {
+            got_new += 1;
+        } else {
+            assert_eq!(got, current, "killed after {step}/20 of a write: neither the old set nor the new one");
+            kept_old += 1;
+        }
+        current = got;
+    }
+    eprintln!("a write takes {full:?}; killed writers left the old set {kept_old} times, the new one {got_new} times");
+    assert!(kept_old > 0 && got_new > 0, "the sweep must catch writers both before and after their switch ({kept_old} old, {got_new} new)");
+    // The next complete write removes what the killed ones left.
+    finished(&args(None));
+    let mut left: Vec<String> = std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["reports"], "leftovers in the run folder");
 }

@@ -309,9 +309,7 @@ impl Limits {
     /// Bytes of sample buffers a recording of `header` needs at the peak of its decode: the
     /// source-rate channels plus the 16 kHz ones (see [`load_with`]).
     pub fn peak_bytes(header: &wav::Header) -> u64 {
-        let frames = header.frames();
-        let out = output_len(frames.min(usize::MAX as u64) as usize, header.sample_rate) as u64;
-        header.channels as u64 * (frames + out) * 4
+        peak_bytes(header.channels, header.frames(), header.sample_rate)
     }
 
     fn check(&self, header: &wav::Header) -> Result<SourceFormat, AudioErrorKind> {
@@ -326,6 +324,11 @@ impl Limits {
         }
         Ok(source)
     }
+}
+
+fn peak_bytes(channels: u16, frames: u64, rate: u32) -> u64 {
+    let out = output_len(frames.min(usize::MAX as u64) as usize, rate) as u64;
+    channels as u64 * (frames + out) * 4
 }
 
 /// Reads `path`'s header (a few reads of at most 64 bytes) and checks it against `limits`:
@@ -413,7 +416,13 @@ fn finish(source: SourceFormat, raw: Vec<Vec<f32>>, layout: Layout) -> Result<Au
     let mut resampler = resample::ToTarget::new(source.sample_rate).map_err(AudioErrorKind::Resample)?;
     let mut converted = Vec::with_capacity(raw.len());
     for ch in raw {
-        converted.push(resampler.run_owned(ch)?);
+        let out = resampler.run_owned(ch).map_err(|e| match e {
+            AudioErrorKind::OutOfMemory { .. } => {
+                AudioErrorKind::OutOfMemory { bytes: peak_bytes(source.channels, source.frames, source.sample_rate) }
+            }
+            e => e,
+        })?;
+        converted.push(out);
     }
     let channels = match <[Vec<f32>; 1]>::try_from(converted) {
         Ok([mono]) => vec![Channel {

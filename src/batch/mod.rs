@@ -500,14 +500,18 @@ pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &Scoring
         .filter(|e| crate::report::assemble::INPUT_STAGES.contains(&e.stage.as_str()))
         .map(|e| format!("{}: {}", e.file, e.reason))
         .collect();
-    let meta = crate::report::write(reports_dir, meta, &tables, crate::report::CsvOptions { bom: config.reports.csv_bom })
-        .map_err(|e| RunError(e.to_string()))?;
-    let html = if config.reports.html {
-        let opts = crate::report::html::HtmlOptions { audio: config.reports.html_audio, redact: config.reports.html_redact };
-        Some(crate::report::html::write(&reports_dir.join("html"), &meta, &tables, opts).map_err(|e| RunError(e.to_string()))?)
-    } else {
-        None
-    };
+    // The tables and the HTML pages are one set, replaced together.
+    let (meta, html) = crate::report::publish(reports_dir, |staging| {
+        let meta = crate::report::write(staging, meta, &tables, crate::report::CsvOptions { bom: config.reports.csv_bom })?;
+        let html = if config.reports.html {
+            let opts = crate::report::html::HtmlOptions { audio: config.reports.html_audio, redact: config.reports.html_redact };
+            Some(crate::report::html::write_into(&staging.join("html"), &reports_dir.join("html"), &meta, &tables, opts)?)
+        } else {
+            None
+        };
+        Ok((meta, html))
+    })
+    .map_err(|e| RunError(e.to_string()))?;
     Ok(Written { meta, unapplied, html })
 }
 

@@ -2,10 +2,12 @@
 //!
 //! A report set is five tables (`calls`, `segments`, `findings`, `scorecards`, `errors`,
 //! declared in [`rows`]) plus `report.json`, which names the run, the rule pack, the rubric and
-//! every file with its row count and SHA-256. Each file is written to a temporary name and
-//! renamed into place, and `report.json` goes last: a reader that finds `report.json`
-//! consistent with the files knows the set is whole, and a crash mid-write leaves the previous
-//! set's files or the new ones, never half a file.
+//! every file with its row count and SHA-256.
+//!
+//! A set is replaced as a whole ([`publish`]): the new one is written into a hidden folder
+//! next to the old (`.reports.new`) and swapped with it in one rename, so a reader, or a crash
+//! at any moment, sees the previous complete set or the new one, never a mix. Readers still
+//! check every file against `report.json` ([`read_meta`]), for sets copied or edited by hand.
 //!
 //! polars does the encoding only (Parquet with zstd at Arrow's oldest level, CSV with a header
 //! and by default a BOM); the rows are built as plain structs by the stages before, so they can
@@ -100,8 +102,30 @@ pub enum ReportError {
 /// The file name of `report.json` in a report directory.
 pub const META_FILE: &str = "report.json";
 
+/// Builds a report set with `write_set` in a fresh hidden folder next to `reports_dir`, then
+/// puts it in place of the previous set in one step ([`crate::fsutil::replace_dir`]). If
+/// `write_set` fails, or the process is killed, the previous set is untouched; the next call
+/// removes what a killed one left.
+pub fn publish<T>(reports_dir: &Path, write_set: impl FnOnce(&Path) -> Result<T, ReportError>) -> Result<T, ReportError> {
+    let staging = crate::fsutil::sibling(reports_dir, "new");
+    if let Some(parent) = reports_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| ReportError::Io(parent.to_owned(), e))?;
+    }
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| ReportError::Io(staging.clone(), e))?;
+    }
+    let result = write_set(&staging);
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return result;
+    }
+    crate::fsutil::replace_dir(&staging, reports_dir).map_err(|e| ReportError::Io(reports_dir.to_owned(), e))?;
+    result
+}
+
 /// Writes every table as `<name>.parquet` and `<name>.csv` into `dir`, then `report.json`.
-/// `meta.files` is filled in here.
+/// `meta.files` is filled in here. The files are replaced one by one: to replace a set that
+/// readers may be looking at, call this inside [`publish`].
 pub fn write(dir: &Path, mut meta: ReportMeta, tables: &Tables, csv: CsvOptions) -> Result<ReportMeta, ReportError> {
     let tz = jiff::tz::TimeZone::get(&meta.timezone)
         .map_err(|e| ReportError::Meta(dir.join(META_FILE), format!("time zone {:?} cannot be written: {e}", meta.timezone)))?;

@@ -112,31 +112,15 @@ fn io_err(path: &Path, e: std::io::Error) -> ReportError {
 
 /// Writes the HTML report of a report set into `out` (replacing what is there).
 pub fn write(out: &Path, meta: &ReportMeta, tables: &Tables, opts: HtmlOptions) -> Result<HtmlSummary, ReportError> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "html".into());
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| io_err(&staging, e))?;
-    }
-    let summary = write_pages(&staging, out, meta, tables, opts);
-    let summary = match summary {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    // Swap: the old folder aside, the new one in, the old one removed.
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(|e| io_err(out, e))?;
-    }
-    std::fs::rename(&staging, out).map_err(|e| io_err(out, e))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| io_err(&old, e))?;
-    }
-    Ok(HtmlSummary { dir: out.to_owned(), ..summary })
+    // Built aside and swapped in whole, like the report set (see `report::publish`).
+    crate::report::publish(out, |staging| write_into(staging, out, meta, tables, opts))
+}
+
+/// Writes the pages into the empty folder `dir`, which will be moved to `final_dir` (links to
+/// recordings are made relative to where the pages will be read).
+pub fn write_into(dir: &Path, final_dir: &Path, meta: &ReportMeta, tables: &Tables, opts: HtmlOptions) -> Result<HtmlSummary, ReportError> {
+    let summary = write_pages(dir, final_dir, meta, tables, opts)?;
+    Ok(HtmlSummary { dir: final_dir.to_owned(), ..summary })
 }
 
 fn put(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
