@@ -206,3 +206,47 @@ fn a_killed_run_resumes_and_shards_merge_to_the_reports_of_one_run() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("1/2") && text(&o).contains("missing"), "{}", text(&o));
 }
+
+/// A 1 kHz stereo recording of nearly four hours is 29 MB on disk but needs about 2 GB once
+/// resampled to 16 kHz: a batch run under `prlimit --as` (a memory limit, as a shared node sets
+/// one) fails that call alone, with an errors row, and scores the other. With a lower
+/// `--max-call-minutes` the same file is refused from its header, before any sample is read.
+#[test]
+fn a_poison_recording_under_a_memory_limit_fails_alone() {
+    let _turn = CORES.lock().unwrap_or_else(|e| e.into_inner());
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("fixtures/audio/A1001_20261102-093015_c0001.wav"), input.path().join("A1001_20261102-093015_c0001.wav")).unwrap();
+    let seconds: u32 = 4 * 3600 - 60;
+    let n = 2 * 1000 * seconds;
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(36 + n).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt \x10\x00\x00\x00");
+    // µ-law, 2 channels, 1000 Hz, 2000 bytes/s, block align 2, 8 bits.
+    wav.extend_from_slice(&[7, 0, 2, 0, 0xE8, 3, 0, 0, 0xD0, 7, 0, 0, 2, 0, 8, 0]);
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&n.to_le_bytes());
+    wav.resize(wav.len() + n as usize, 0xFF);
+    std::fs::write(input.path().join("A1009_20261201-100000_c9003.wav"), &wav).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    // whisper.cpp, the model and mimalloc's arena take about 2.1 GB of address space; the
+    // poison file would need 2 GB more.
+    let o = Command::new("prlimit")
+        .arg(format!("--as={}", 3200u64 << 20))
+        .arg(env!("CARGO_BIN_EXE_callqa"))
+        .args(["run", "--input", s(input.path()), "--out", s(out.path()), "--jobs", "1", "--threads", "2"])
+        .current_dir(root())
+        .env("CALLQA_MODEL", model())
+        .output()
+        .expect("runs prlimit (util-linux)");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let (_, tables) = callqa::report::read(out.path()).unwrap();
+    assert_eq!(tables.calls.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(), ["c0001"], "{}", text(&o));
+    assert_eq!(tables.errors.len(), 1, "{:?}", tables.errors);
+    assert!(tables.errors[0].call_id.as_deref() == Some("c9003") && tables.errors[0].reason.contains("not enough memory"), "{:?}", tables.errors);
+
+    let o = callqa(&["run", "--input", s(input.path()), "--out", s(out.path()), "--max-call-minutes", "60"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let (_, tables) = callqa::report::read(out.path()).unwrap();
+    assert!(tables.errors[0].reason.contains("239.0 min long, over the limit of 60.0 min (max_call_minutes)"), "{:?}", tables.errors);
+}
