@@ -27,8 +27,10 @@ pub struct Config {
     pub timezone: String,
     /// How recording names give call metadata when there is no manifest.
     pub pattern: String,
-    /// Which stereo channel is the agent unless the manifest says otherwise.
-    pub layout: Layout,
+    /// Which stereo channel is the agent when neither the manifest, the file name's `{layout}`
+    /// nor a `callqa-layout.txt` in the recording's folder says. Unset (the default): a
+    /// stereo recording whose layout is not known is an errors row, never a guess.
+    pub layout: Option<Layout>,
     /// Spoken language (a Whisper code), or `auto`.
     pub language: String,
     /// Calls transcribed at once, and decoder threads per call; unset means one job per core,
@@ -85,7 +87,7 @@ impl Default for Config {
             rubric: None,
             timezone: "Asia/Shanghai".into(),
             pattern: crate::batch::pattern::DEFAULT_PATTERN.into(),
-            layout: Layout::AgentLeft,
+            layout: None,
             language: "zh".into(),
             jobs: None,
             threads: None,

@@ -436,7 +436,7 @@ fn run_run(args: RunArgs) -> ExitCode {
         config.model = m;
     }
     if let Some(l) = args.layout {
-        config.layout = l;
+        config.layout = Some(l);
     }
     config.jobs = args.jobs.or(config.jobs);
     config.threads = args.threads.or(config.threads);

@@ -138,6 +138,8 @@ fn small_corpus() -> tempfile::TempDir {
     }
     std::fs::write(d.path().join("A1009_20261201-100000_c9001.wav"), b"").unwrap();
     std::fs::write(d.path().join("A1009_20261201-110000_c9002.wav"), b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00garbage").unwrap();
+    // These four are agent-left, as the folder says (the corrupt and empty ones fail first).
+    std::fs::write(d.path().join("callqa-layout.txt"), "agent-left\n").unwrap();
     // A recording whose name fits no pattern: an errors row, and named on stderr.
     std::fs::copy(fx.join("A1002_20261102-140542_c0002.wav"), d.path().join("notes.wav")).unwrap();
     d
@@ -227,6 +229,7 @@ fn a_poison_recording_under_a_memory_limit_fails_alone() {
     wav.extend_from_slice(&n.to_le_bytes());
     wav.resize(wav.len() + n as usize, 0xFF);
     std::fs::write(input.path().join("A1009_20261201-100000_c9003.wav"), &wav).unwrap();
+    std::fs::write(input.path().join("callqa-layout.txt"), "agent-left\n").unwrap();
 
     let out = tempfile::tempdir().unwrap();
     // whisper.cpp, the model and mimalloc's arena take about 2.1 GB of address space; the
@@ -249,4 +252,14 @@ fn a_poison_recording_under_a_memory_limit_fails_alone() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let (_, tables) = callqa::report::read(out.path()).unwrap();
     assert!(tables.errors[0].reason.contains("239.0 min long, over the limit of 60.0 min (max_call_minutes)"), "{:?}", tables.errors);
+
+    // Without the folder's layout file nothing says which channel is the agent: the stereo
+    // recording is an errors row, not a guess.
+    std::fs::remove_file(input.path().join("callqa-layout.txt")).unwrap();
+    let o = callqa(&["run", "--input", s(input.path()), "--out", s(out.path())]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let (_, tables) = callqa::report::read(out.path()).unwrap();
+    assert!(tables.calls.is_empty(), "{:?}", tables.calls);
+    let e = tables.errors.iter().find(|e| e.call_id.as_deref() == Some("c0001")).unwrap();
+    assert!(e.reason.contains("stereo recording with no channel layout") && e.reason.contains("callqa-layout.txt"), "{e:?}");
 }

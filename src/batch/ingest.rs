@@ -66,11 +66,72 @@ pub fn list_recordings(dir: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), S
     Ok((out, problems))
 }
 
+/// The file that sets the channel layout of the recordings in its folder and below.
+pub const LAYOUT_FILE: &str = "callqa-layout.txt";
+
+/// Reads a layout word: `agent-left` or `agent-right`.
+fn parse_layout(s: &str) -> Result<Layout, String> {
+    s.parse::<Layout>().map_err(|e| e.to_string())
+}
+
+/// The layout a recording's folders give: the nearest `callqa-layout.txt` between the
+/// recording and `root` (one word, `agent-left` or `agent-right`; `#` starts a comment).
+/// Folders are read once each.
+struct FolderLayouts<'a> {
+    root: &'a Path,
+    cache: HashMap<PathBuf, Result<Option<Layout>, String>>,
+}
+
+impl FolderLayouts<'_> {
+    fn of(&mut self, recording: &Path) -> Result<Option<Layout>, String> {
+        let mut dir = recording.parent();
+        while let Some(d) = dir {
+            if let Some(found) = self.here(d)? {
+                return Ok(Some(found));
+            }
+            if d == self.root || !d.starts_with(self.root) {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(None)
+    }
+
+    fn here(&mut self, dir: &Path) -> Result<Option<Layout>, String> {
+        if let Some(r) = self.cache.get(dir) {
+            return r.clone();
+        }
+        let file = dir.join(LAYOUT_FILE);
+        let r = match std::fs::read_to_string(&file) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", file.display())),
+            Ok(text) => {
+                let words: Vec<(usize, &str)> = text
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| (i + 1, l.split('#').next().unwrap_or("").trim()))
+                    .filter(|(_, l)| !l.is_empty())
+                    .collect();
+                match words.as_slice() {
+                    [(line, w)] => parse_layout(w).map(Some).map_err(|e| format!("{}:{line}: {e}", file.display())),
+                    [] => Err(format!("{}: empty; write agent-left or agent-right", file.display())),
+                    [_, (line, _), ..] => Err(format!("{}:{line}: one layout per folder; write agent-left or agent-right once", file.display())),
+                }
+            }
+        };
+        self.cache.insert(dir.to_owned(), r.clone());
+        r
+    }
+}
+
 /// Calls from the recordings under `dir`, with metadata from their names. The pattern is
 /// matched against the path relative to `dir` when it contains `/` (so `{team}/...` works),
-/// else against the file name.
+/// else against the file name. The channel layout is the name's `{layout}`, else the nearest
+/// [`LAYOUT_FILE`] in the recording's folders, else `default_layout`; one that cannot be read
+/// is an [`IngestError`].
 pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layout: Option<Layout>) -> Result<Ingested, String> {
     let mut ing = Ingested::default();
+    let mut folders = FolderLayouts { root: dir, cache: HashMap::new() };
     let whole_path = pattern.to_string().contains('/');
     let (recordings, problems) = list_recordings(dir)?;
     ing.errors.extend(problems);
@@ -106,6 +167,18 @@ pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layo
             }
         };
         let direction = f.direction.as_deref().and_then(Direction::parse);
+        let layout = match f.layout.as_deref().map(parse_layout) {
+            Some(Ok(l)) => Ok(Some(l)),
+            Some(Err(e)) => Err(format!("the file name's {{layout}}: {e}")),
+            None => folders.of(&path).map(|l| l.or(default_layout)),
+        };
+        let layout = match layout {
+            Ok(l) => l,
+            Err(reason) => {
+                ing.errors.push(IngestError { file: path.display().to_string(), call_id: f.call_id, reason });
+                continue;
+            }
+        };
         ing.calls.push(CallMeta {
             call_id: f.call_id.expect("patterns always hold a call id"),
             path,
@@ -114,7 +187,7 @@ pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layo
             team: f.team,
             started_at,
             direction,
-            layout: default_layout,
+            layout,
         });
     }
     dedupe(&mut ing);
@@ -307,5 +380,43 @@ mod tests {
         assert_eq!(files.len(), 1, "{files:?}");
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].file.ends_with("x.wav") && problems[0].reason.contains("folder"), "{problems:?}");
+    }
+
+    /// The layout of a recording in `--input` mode: its name's `{layout}`, else the nearest
+    /// callqa-layout.txt, else the site's default; anything unreadable is an errors row.
+    #[test]
+    fn layouts_come_from_the_name_then_the_nearest_folder_file_then_the_default() {
+        let d = tempfile::tempdir().unwrap();
+        for dir in ["right/left", "plain", "bad", "two"] {
+            std::fs::create_dir_all(d.path().join(dir)).unwrap();
+        }
+        std::fs::write(d.path().join("right").join(LAYOUT_FILE), "# the PBX in building B\nagent-right\n").unwrap();
+        std::fs::write(d.path().join("right/left").join(LAYOUT_FILE), "agent-left").unwrap();
+        std::fs::write(d.path().join("bad").join(LAYOUT_FILE), "agent-rigth\n").unwrap();
+        std::fs::write(d.path().join("two").join(LAYOUT_FILE), "agent-left\nagent-right\n").unwrap();
+        for (n, id) in [("right", 1), ("right/left", 2), ("plain", 3), ("bad", 4), ("two", 5)] {
+            std::fs::write(d.path().join(n).join(format!("A1_20261102-09301{id}_c{id}.wav")), b"").unwrap();
+        }
+        let p = Pattern::parse(DEFAULT_PATTERN).unwrap();
+        let layout_of = |ing: &Ingested, id: &str| ing.calls.iter().find(|c| c.call_id == id).map(|c| c.layout);
+        let ing = from_directory(d.path(), &p, &shanghai(), None).unwrap();
+        assert_eq!(layout_of(&ing, "c1"), Some(Some(Layout::AgentRight)));
+        assert_eq!(layout_of(&ing, "c2"), Some(Some(Layout::AgentLeft)));
+        assert_eq!(layout_of(&ing, "c3"), Some(None), "unknown here; a stereo file is refused when it is decoded");
+        let reasons: Vec<&str> = ing.errors.iter().map(|e| e.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("bad/callqa-layout.txt:1") && reasons[0].contains("agent-rigth"), "{reasons:?}");
+        assert!(reasons[1].contains("two/callqa-layout.txt:2"), "{reasons:?}");
+        let ing = from_directory(d.path(), &p, &shanghai(), Some(Layout::AgentRight)).unwrap();
+        assert_eq!(layout_of(&ing, "c3"), Some(Some(Layout::AgentRight)));
+        assert_eq!(layout_of(&ing, "c2"), Some(Some(Layout::AgentLeft)), "a folder's file beats the site default");
+
+        let p = Pattern::parse("{agent_id}_{yyyymmdd-HHMMSS}_{call_id}_{layout}.wav").unwrap();
+        std::fs::write(d.path().join("right/A1_20261102-093016_c6_agent-left.wav"), b"").unwrap();
+        std::fs::write(d.path().join("plain/A1_20261102-093017_c7_L.wav"), b"").unwrap();
+        let ing = from_directory(d.path(), &p, &shanghai(), None).unwrap();
+        assert_eq!(layout_of(&ing, "c6"), Some(Some(Layout::AgentLeft)), "the name beats the folder");
+        let e = ing.errors.iter().find(|e| e.call_id.as_deref() == Some("c7")).unwrap();
+        assert!(e.reason.contains("{layout}") && e.reason.contains("\"L\""), "{e:?}");
     }
 }

@@ -37,6 +37,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::asr::{DecodeParams, Transcriber};
+use crate::audio::Layout;
 use crate::call::CallMeta;
 use crate::config::Config;
 use crate::scan::{FindingsFile, Scanner};
@@ -219,9 +220,9 @@ pub fn ingest(source: &Source, config: &Config, shard: Option<Shard>) -> Result<
                 return Err(RunError(format!("{}: not a directory", d.display())));
             }
             let pattern = pattern::Pattern::parse(&config.pattern)?;
-            ingest::from_directory(d, &pattern, &tz, Some(config.layout))?
+            ingest::from_directory(d, &pattern, &tz, config.layout)?
         }
-        Source::Manifest(m) => ingest::from_manifest(m, &tz, Some(config.layout))?,
+        Source::Manifest(m) => ingest::from_manifest(m, &tz, config.layout)?,
     };
     if let Some(s) = shard {
         ing.calls.retain(|c| s.owns(&c.call_id));
@@ -295,10 +296,25 @@ pub fn process(
     Ok(status)
 }
 
-/// Decode parameters for one call: the site's, with the call's own channel layout.
-pub fn decode_params(config: &Config, meta: &CallMeta) -> DecodeParams {
-    DecodeParams { language: config.language.clone(), layout: meta.layout.unwrap_or(config.layout), ..DecodeParams::default() }
+/// Decode parameters for one call: the site's, with the call's channel layout (its own, else
+/// the site's). A stereo recording with neither is refused: reading the agent's channel as the
+/// customer's would make every finding on the call wrong. A mono one needs no layout.
+pub fn decode_params(config: &Config, meta: &CallMeta) -> Result<DecodeParams, String> {
+    let layout = match meta.layout.or(config.layout) {
+        Some(l) => l,
+        None => match crate::audio::probe(&meta.path, &config.audio_limits()) {
+            Ok(src) if src.channels == 2 => return Err(format!("{}: {NO_LAYOUT}", meta.path.display())),
+            // Mono, or a file whose own problem the transcribe stage reports.
+            _ => Layout::default(),
+        },
+    };
+    Ok(DecodeParams { language: config.language.clone(), layout, ..DecodeParams::default() })
 }
+
+/// Why a stereo recording without a layout is not transcribed, and the four ways to give one.
+pub const NO_LAYOUT: &str = "stereo recording with no channel layout: say which channel is the agent in the manifest's \
+    layout column, a {layout} field in the file-name pattern, a callqa-layout.txt in its folder, or `layout` in callqa.toml \
+    (or --layout)";
 
 fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, config: &Config, transcripts: &Path, findings: &Path) -> CallStatus {
     let started = Instant::now();
@@ -313,7 +329,15 @@ fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, co
         transcribe_ms: 0,
         scan_ms: 0,
     };
-    let out = match crate::transcribe::transcribe_one(engine, &input, &decode_params(config, meta), &config.audio_limits(), transcripts) {
+    let params = match decode_params(config, meta) {
+        Ok(p) => p,
+        Err(e) => {
+            status.failed_at = Some(Stage::Transcribe);
+            status.error = Some(e);
+            return status;
+        }
+    };
+    let out = match crate::transcribe::transcribe_one(engine, &input, &params, &config.audio_limits(), transcripts) {
         Outcome::Done { out, audio_ms, .. } => {
             status.audio_ms = audio_ms;
             out
@@ -596,7 +620,7 @@ pub fn partition_from_dirs(transcripts: &Path, findings: &Path, manifest: Option
     let files = crate::scan::collect_transcripts(&[transcripts.to_owned()]).map_err(|e| RunError(e.to_string()))?;
     let by_manifest = match manifest {
         Some(m) => {
-            let ing = ingest::from_manifest(m, &tz, Some(config.layout))?;
+            let ing = ingest::from_manifest(m, &tz, config.layout)?;
             Some(ing.calls.into_iter().map(|c| (c.call_id.clone(), c)).collect::<std::collections::HashMap<_, _>>())
         }
         None => None,

@@ -1,7 +1,7 @@
 //! Call metadata from a recording's file name, e.g. `{agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav`.
 //!
 //! A pattern is literal text with fields in braces. Text fields (`agent_id`, `call_id`,
-//! `team`, `agent_name`, `direction`) match one or more characters; a date-time field is
+//! `team`, `agent_name`, `direction`, `layout`) match one or more characters; a date-time field is
 //! written with `yyyy`, `MM`, `dd`, `HH`, `mm`, `ss` and its own separators, and matches
 //! exactly that many digits. Case does not matter for `m`: before the hour it is the month,
 //! after it the minute, so both `{yyyymmdd-HHMMSS}` and `{yyyy-MM-dd HH.mm.ss}` read as meant. Matching is anchored at both ends and tries the shortest text fields first, so
@@ -13,7 +13,7 @@ use std::fmt;
 /// The default pattern, as in the fixtures and the README.
 pub const DEFAULT_PATTERN: &str = "{agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav";
 
-const TEXT_FIELDS: [&str; 5] = ["agent_id", "call_id", "team", "agent_name", "direction"];
+const TEXT_FIELDS: [&str; 6] = ["agent_id", "call_id", "team", "agent_name", "direction", "layout"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DtTok {
@@ -74,6 +74,8 @@ pub struct NameFields {
     pub team: Option<String>,
     pub agent_name: Option<String>,
     pub direction: Option<String>,
+    /// Which stereo channel is the agent, as the name spells it (checked by ingest).
+    pub layout: Option<String>,
     /// The civil (zone-less) start time, when the pattern has a date-time field.
     pub started_at: Option<jiff::civil::DateTime>,
 }
@@ -199,6 +201,7 @@ fn match_parts(parts: &[Part], s: &str, out: &mut NameFields) -> bool {
                         "call_id" => out.call_id = v,
                         "team" => out.team = v,
                         "agent_name" => out.agent_name = v,
+                        "layout" => out.layout = v,
                         _ => out.direction = v,
                     }
                     return true;
@@ -254,6 +257,13 @@ mod tests {
         assert_eq!(f.team.as_deref(), Some("一组"));
         assert_eq!(f.agent_id.as_deref(), Some("王芳"));
         assert_eq!(f.started_at.unwrap().to_string(), "2026-11-02T09:30:15");
+    }
+
+    #[test]
+    fn the_layout_can_be_part_of_the_name() {
+        let p = Pattern::parse("{layout}/{agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav").unwrap();
+        let f = p.match_name("agent-right/A1_20261102-093015_c9.wav").unwrap();
+        assert_eq!(f.layout.as_deref(), Some("agent-right"));
     }
 
     #[test]
