@@ -191,6 +191,14 @@ mod tests {
         assert_eq!(c.timezone, "Asia/Shanghai");
     }
 
+    /// The documented example is a valid config, with the defaults it claims.
+    #[test]
+    fn the_example_file_loads() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("callqa.toml.example");
+        let c = Config::load(&p).unwrap();
+        assert_eq!((c.layout, c.max_call_minutes, c.reports.csv_bom), (None, Config::default().max_call_minutes, true));
+    }
+
     #[test]
     fn mistakes_name_the_file_and_line() {
         let d = tempfile::tempdir().unwrap();

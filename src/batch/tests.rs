@@ -53,6 +53,7 @@ fn recordings() -> tempfile::TempDir {
     }
     std::fs::write(d.path().join("A1003_20261103-101208_bad.wav"), b"RIFF\x10\x00\x00\x00WAVEjunk").unwrap();
     std::fs::write(d.path().join("unnamed.wav"), b"").unwrap();
+    std::fs::write(d.path().join(ingest::LAYOUT_FILE), "agent-left\n").unwrap();
     d
 }
 

@@ -240,11 +240,19 @@ fn audio_for(c: &CallRow, staging: &Path, final_dir: &Path, mode: AudioMode) -> 
     }
 }
 
-/// `dir` as an absolute, normalised path, whether or not it exists yet.
+/// `dir` as an absolute, normalised path, whether or not it (or its parents: a first report
+/// set's folder is created only when the set is swapped in) exists yet.
 fn absolute(dir: &Path) -> Option<PathBuf> {
     let abs = if dir.is_absolute() { dir.to_owned() } else { std::env::current_dir().ok()?.join(dir) };
-    let parent = abs.parent()?.canonicalize().ok()?;
-    Some(parent.join(abs.file_name()?))
+    let mut missing = Vec::new();
+    let mut at = abs.as_path();
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            return Some(missing.iter().rev().fold(real, |p, part| p.join(part)));
+        }
+        missing.push(at.file_name()?.to_owned());
+        at = at.parent()?;
+    }
 }
 
 /// A relative URL from folder `from` to file `to` (both absolute), with `/` separators and
