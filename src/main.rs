@@ -175,6 +175,10 @@ struct RunArgs {
     /// Longest recording accepted, in minutes [default: 240]; a longer one is an errors row.
     #[arg(long)]
     max_call_minutes: Option<u64>,
+    /// Take over the run folder's lock even when another host holds it: for a scheduler's
+    /// re-run of a task whose first node died (the lock names that node).
+    #[arg(long)]
+    take_over_lock: bool,
     #[command(flatten)]
     site: SiteArgs,
 }
@@ -446,7 +450,7 @@ fn run_run(args: RunArgs) -> ExitCode {
         (None, Some(m)) => Source::Manifest(m),
         (None, None) => return fail("give --input DIR or --manifest FILE"),
     };
-    let spec = RunSpec { source, out: args.out, shard: args.shard, config };
+    let spec = RunSpec { source, out: args.out, shard: args.shard, config, take_over_lock: args.take_over_lock };
     let progress = callqa::batch::progress::for_stderr();
     match callqa::batch::run(&spec, progress.as_ref()) {
         Ok(summary) => {

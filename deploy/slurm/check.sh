@@ -158,6 +158,12 @@ else
     find "$INPUT" -maxdepth 1 -name '*.wav' -printf '%s %p\n' | sort -n | head -n "$COUNT" | cut -d' ' -f2- |
         while read -r f; do cp "$f" "$IN"/; done
 fi
+# Which stereo channel is the agent: the fixtures' manifest column, as a per-folder file.
+# The fixtures laid out agent-right (c0015, c0023) go to a folder of their own.
+mkdir -p "$IN/agent-right"
+echo agent-left >"$IN/callqa-layout.txt"
+echo agent-right >"$IN/agent-right/callqa-layout.txt"
+for f in "$IN"/*_c0015.wav "$IN"/*_c0023.wav; do [ -e "$f" ] && mv "$f" "$IN/agent-right/"; done
 echo "input:  $(find "$IN" -name '*.wav' | wc -l) recordings in $IN"
 # Jobs find `callqa` on PATH, as in the sbatch file's comment; --export=ALL passes PATH on.
 mkdir -p "$WORK/bin" && ln -sf "$CALLQA" "$WORK/bin/callqa"

@@ -1,7 +1,9 @@
 //! One run per folder: `OUT/.callqa.lock` holds the pid, host and start of the process writing
 //! into it. A second `run`, `score` or `merge` into the same folder fails at once (exit 2)
 //! instead of mixing its calls into the first one's reports; a lock left by a process that
-//! died (same host, no such pid) is taken over.
+//! died (same host, no such pid) is taken over. Another host's lock cannot be judged from
+//! here; a scheduler that knows the holder is gone (Slurm re-queues a task only after its
+//! first run ended) says so with `run --take-over-lock`.
 //!
 //! The file is created with `create_new` (O_EXCL), so two processes racing for it cannot both
 //! win; it is removed when the [`RunLock`] is dropped.
@@ -35,6 +37,12 @@ fn alive(pid: u32) -> bool {
 impl RunLock {
     /// Takes the lock of `dir` (created if missing).
     pub fn acquire(dir: &Path) -> Result<RunLock, RunError> {
+        Self::acquire_with(dir, false)
+    }
+
+    /// Takes the lock of `dir`; with `take_over`, also a lock that another host's process
+    /// holds (the caller knows that process is gone). A live process of this host still wins.
+    pub fn acquire_with(dir: &Path, take_over: bool) -> Result<RunLock, RunError> {
         std::fs::create_dir_all(dir).map_err(|e| RunError(format!("{}: {e}", dir.display())))?;
         let path = dir.join(LOCK_FILE);
         let me = host();
@@ -50,7 +58,7 @@ impl RunLock {
                     let mut parts = held.split_whitespace();
                     let (pid, holder, since) = (parts.next().and_then(|p| p.parse::<u32>().ok()), parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
                     match pid {
-                        Some(pid) if holder == me && !alive(pid) => {
+                        Some(pid) if (holder == me && !alive(pid)) || (holder != me && take_over) => {
                             // Stale: its process is gone. Take it over.
                             let _ = std::fs::remove_file(&path);
                         }
@@ -97,5 +105,10 @@ mod tests {
         // Another host's lock is never assumed stale.
         std::fs::write(d.path().join(LOCK_FILE), "1 some-other-host 2026-12-01T00:00:00Z\n").unwrap();
         assert!(RunLock::acquire(d.path()).unwrap_err().0.contains("some-other-host"));
+        // … unless the caller knows that host's process is gone.
+        let taken = RunLock::acquire_with(d.path(), true).unwrap();
+        // A live holder on this host is never taken over.
+        assert!(RunLock::acquire_with(d.path(), true).unwrap_err().0.contains("in use"));
+        drop(taken);
     }
 }

@@ -546,6 +546,8 @@ pub struct RunSpec {
     pub out: PathBuf,
     pub shard: Option<Shard>,
     pub config: Config,
+    /// Take over a lock another host left on the run folder (see [`lock`]).
+    pub take_over_lock: bool,
 }
 
 /// The whole pipeline: ingest → transcribe → scan → score → report, into the run directory.
@@ -555,7 +557,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
     let started_at = jiff::Timestamp::now();
     let config = &spec.config;
     let dir = run_dir(&spec.out, spec.shard);
-    let _lock = lock::RunLock::acquire(&dir)?;
+    let _lock = lock::RunLock::acquire_with(&dir, spec.take_over_lock)?;
     let (jobs, threads) = config.parallelism();
     let ingested = ingest(&spec.source, config, spec.shard)?;
     for e in &ingested.errors {
