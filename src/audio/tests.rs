@@ -769,3 +769,47 @@ fn peak_memory_is_the_source_and_16khz_channels() {
     // 1 hour stereo at 8 kHz: 2 × (28.8 M + 57.6 M) samples × 4 bytes.
     assert_eq!(Limits::peak_bytes(&h), 2 * (28_800_000 + 57_600_000) * 4);
 }
+
+// ---- properties ------------------------------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const IDS: [[u8; 4]; 6] = [*b"LIST", *b"fact", *b"bext", *b"junk", *b"cue ", *b"iXML"];
+
+    fn extra_chunk() -> impl Strategy<Value = Vec<u8>> {
+        (prop::sample::select(&IDS[..]), proptest::collection::vec(any::<u8>(), 0..300))
+            .prop_map(|(id, body)| chunk(&id, &body))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Chunks a recorder adds (metadata, cue points, padding) before or after the samples
+        /// change nothing that is decoded, in memory or streamed from a file.
+        #[test]
+        fn other_chunks_do_not_change_the_audio(
+            samples in proptest::collection::vec(any::<i16>(), 2..400),
+            before in proptest::collection::vec(extra_chunk(), 0..3),
+            after in proptest::collection::vec(extra_chunk(), 0..2),
+            stereo in any::<bool>(),
+        ) {
+            let channels = if stereo { 2 } else { 1 };
+            let frames = samples.len() / channels as usize * channels as usize;
+            let data: Vec<u8> = samples[..frames].iter().flat_map(|s| s.to_le_bytes()).collect();
+            let plain = riff(&[chunk(b"fmt ", &fmt_body(1, channels, 8000, 16)), chunk(b"data", &data)]);
+            let mut parts = vec![chunk(b"fmt ", &fmt_body(1, channels, 8000, 16))];
+            parts.extend(before);
+            parts.push(chunk(b"data", &data));
+            parts.extend(after);
+            let decorated = riff(&parts);
+            let (a, b) = (dec(&plain).unwrap(), dec(&decorated).unwrap());
+            prop_assert_eq!(a.source, b.source);
+            for (x, y) in a.channels.iter().zip(&b.channels) {
+                prop_assert_eq!(x.role, y.role);
+                prop_assert_eq!(&x.samples, &y.samples);
+            }
+        }
+    }
+}

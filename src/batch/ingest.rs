@@ -419,4 +419,45 @@ mod tests {
         let e = ing.errors.iter().find(|e| e.call_id.as_deref() == Some("c7")).unwrap();
         assert!(e.reason.contains("{layout}") && e.reason.contains("\"L\""), "{e:?}");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Column order, a byte-order mark, spaces around cells and CRLF line ends are how
+            /// spreadsheets and scripts happen to write a manifest: none changes its calls.
+            #[test]
+            fn a_manifest_means_the_same_however_it_is_laid_out(order in Just((0..KNOWN.len()).collect::<Vec<_>>()).prop_shuffle(), bom in any::<bool>(), pad in any::<bool>(), crlf in any::<bool>()) {
+                let d = tempfile::tempdir().unwrap();
+                std::fs::write(d.path().join("a.wav"), b"").unwrap();
+                std::fs::write(d.path().join("b.wav"), b"").unwrap();
+                let rows = [
+                    ["c1", "a.wav", "A1", "王芳", "一组", "2026-11-02T09:30:15+08:00", "inbound", "agent-right"],
+                    ["c2", "b.wav", "A2", "", "", "2026-11-02 10:00:00", "", ""],
+                ];
+                let write = |path: &Path, order: &[usize], bom: bool, pad: bool, crlf: bool| {
+                    let cell = |v: &str| if pad && !v.is_empty() { format!("  {v} ") } else { v.to_owned() };
+                    let end = if crlf { "\r\n" } else { "\n" };
+                    let mut text = String::from(if bom { "\u{feff}" } else { "" });
+                    text += &order.iter().map(|&i| KNOWN[i]).collect::<Vec<_>>().join(",");
+                    text += end;
+                    for r in &rows {
+                        text += &order.iter().map(|&i| cell(r[i])).collect::<Vec<_>>().join(",");
+                        text += end;
+                    }
+                    std::fs::write(path, text).unwrap();
+                };
+                let plain = d.path().join("plain.csv");
+                write(&plain, &(0..KNOWN.len()).collect::<Vec<_>>(), false, false, false);
+                let other = d.path().join("other.csv");
+                write(&other, &order, bom, pad, crlf);
+                let (a, b) = (from_manifest(&plain, &shanghai(), None).unwrap(), from_manifest(&other, &shanghai(), None).unwrap());
+                prop_assert!(a.errors.is_empty() && b.errors.is_empty(), "{:?} {:?}", a.errors, b.errors);
+                prop_assert_eq!(a.calls, b.calls);
+            }
+        }
+    }
 }

@@ -803,3 +803,41 @@ mod tests {
         assert_eq!(normalize("").len_chars(), 0);
     }
 }
+
+/// Properties: what the normaliser must not let decide a match.
+#[cfg(test)]
+mod properties {
+    use super::normalize;
+    use proptest::prelude::*;
+
+    /// Chinese words without numerals (a numeral split by punctuation reads differently) and
+    /// ASCII letters.
+    fn words() -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop::sample::select(&['您', '好', '请', '问', '有', '什', '么', '可', '以', '帮', '谢', '再', '见', 'a', 'B', 'z'][..]), 1..24)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Punctuation and white space, half or full width, anywhere.
+        #[test]
+        fn punctuation_and_spaces_do_not_change_the_text(s in words(), cuts in proptest::collection::vec((any::<prop::sample::Index>(), prop::sample::select(&[" ", "，", ",", "。", "？", "?", "！", "、", "\u{3000}", "…", "\t", "——"][..])), 0..8)) {
+            let chars: Vec<char> = s.chars().collect();
+            let mut marked: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+            for (at, p) in cuts {
+                let i = at.index(marked.len());
+                marked[i].insert_str(0, p);
+            }
+            let noisy: String = marked.concat();
+            prop_assert_eq!(normalize(&noisy).as_str().to_owned(), normalize(&s).as_str().to_owned());
+        }
+
+        /// Full-width letters and upper case read as the ASCII lower-case ones.
+        #[test]
+        fn width_and_case_do_not_change_the_text(s in words()) {
+            let wide: String = s.chars().map(|c| if c.is_ascii_alphabetic() { char::from_u32(c.to_ascii_uppercase() as u32 - 0x21 + 0xFF01).unwrap() } else { c }).collect();
+            prop_assert_eq!(normalize(&wide).as_str().to_owned(), normalize(&s).as_str().to_owned());
+        }
+    }
+}
