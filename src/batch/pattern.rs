@@ -8,6 +8,7 @@
 //! `{agent_id}_{call_id}.wav` on `A1_c_9.wav` gives agent `A1` and call `c_9`. A name that does
 //! not match is an error to report, never a guess.
 
+use std::collections::HashSet;
 use std::fmt;
 
 /// The default pattern, as in the fixtures and the README.
@@ -142,7 +143,7 @@ impl Pattern {
     /// Matches a file name (not a path); `None` when it does not fit.
     pub fn match_name(&self, name: &str) -> Option<NameFields> {
         let mut fields = NameFields::default();
-        if !match_parts(&self.parts, name, &mut fields) {
+        if !match_parts(&self.parts, name, &mut fields, &mut HashSet::new()) {
             return None;
         }
         Some(fields)
@@ -155,10 +156,25 @@ impl fmt::Display for Pattern {
     }
 }
 
-fn match_parts(parts: &[Part], s: &str, out: &mut NameFields) -> bool {
+/// Whether `parts` match all of `s`, filling `out` on success. `failed` holds the (parts left,
+/// bytes left) states already known not to match: without it the text fields' backtracking is
+/// O(n^k) for k of them (five text fields on a 120-character name of `_`s took seconds,
+/// a 255-character one minutes); with it each state is tried once.
+fn match_parts(parts: &[Part], s: &str, out: &mut NameFields, failed: &mut HashSet<(usize, usize)>) -> bool {
+    if failed.contains(&(parts.len(), s.len())) {
+        return false;
+    }
+    let matched = match_first(parts, s, out, failed);
+    if !matched {
+        failed.insert((parts.len(), s.len()));
+    }
+    matched
+}
+
+fn match_first(parts: &[Part], s: &str, out: &mut NameFields, failed: &mut HashSet<(usize, usize)>) -> bool {
     let Some((first, rest)) = parts.split_first() else { return s.is_empty() };
     match first {
-        Part::Literal(l) => s.strip_prefix(l.as_str()).is_some_and(|t| match_parts(rest, t, out)),
+        Part::Literal(l) => s.strip_prefix(l.as_str()).is_some_and(|t| match_parts(rest, t, out, failed)),
         Part::DateTime(fmt) => {
             let mut digits: [u32; 6] = [0; 6];
             let mut chars = s.char_indices();
@@ -181,7 +197,7 @@ fn match_parts(parts: &[Part], s: &str, out: &mut NameFields) -> bool {
             let Ok(dt) = jiff::civil::DateTime::new(y as i16, mo as i8, d as i8, h as i8, mi as i8, sec as i8, 0) else {
                 return false;
             };
-            if !match_parts(rest, &s[consumed..], out) {
+            if !match_parts(rest, &s[consumed..], out, failed) {
                 return false;
             }
             out.started_at = Some(dt);
@@ -194,7 +210,7 @@ fn match_parts(parts: &[Part], s: &str, out: &mut NameFields) -> bool {
                     continue;
                 }
                 let (head, tail) = s.split_at(i);
-                if match_parts(rest, tail, out) {
+                if match_parts(rest, tail, out, failed) {
                     let v = Some(head.to_owned());
                     match *name {
                         "agent_id" => out.agent_id = v,
@@ -264,6 +280,22 @@ mod tests {
         let p = Pattern::parse("{layout}/{agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav").unwrap();
         let f = p.match_name("agent-right/A1_20261102-093015_c9.wav").unwrap();
         assert_eq!(f.layout.as_deref(), Some("agent-right"));
+    }
+
+    #[test]
+    fn many_text_fields_on_a_long_name_do_not_backtrack_for_ever() {
+        // Found with the `manifest` fuzz target's harness: every text field tried every split
+        // point, so five of them on a name of 200 `_`s took minutes (O(n^5)); now each state is
+        // tried once.
+        let p = Pattern::parse("{agent_id}_{call_id}_{team}_{agent_name}_{direction}_{yyyymmdd}.wav").unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(p.match_name(&"_".repeat(200)), None);
+        let name = format!("{}_20261102.wav", "_".repeat(200));
+        let f = p.match_name(&name).unwrap();
+        assert_eq!((f.agent_id.as_deref(), f.call_id.as_deref(), f.team.as_deref(), f.agent_name.as_deref()), (Some("_"), Some("_"), Some("_"), Some("_")));
+        assert_eq!(f.direction.unwrap().len(), 200 - 8);
+        // Milliseconds now; minutes before. The bound is loose so a busy machine cannot trip it.
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
     }
 
     #[test]

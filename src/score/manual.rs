@@ -317,11 +317,13 @@ impl Staff {
 
     /// Whether a period is in the agent's grace: it starts before `months` after the hire date
     /// (hired 2026-09-15 with 2 months: periods starting before 2026-11-15, so November too).
+    /// A grace that ends past the last representable date covers every period (the rubric
+    /// accepts any `u32`; `ToSpan::months` would panic past 239,976 months).
     pub fn in_grace(&self, agent_id: &str, period: &Period, months: u32) -> bool {
-        use jiff::ToSpan;
-        self.hired_on(agent_id)
-            .and_then(|h| h.checked_add((months as i64).months()).ok())
-            .is_some_and(|end| period.start < end)
+        self.hired_on(agent_id).is_some_and(|h| match jiff::Span::new().try_months(i64::from(months)).and_then(|m| h.checked_add(m)) {
+            Ok(end) => period.start < end,
+            Err(_) => true,
+        })
     }
 }
 
@@ -391,6 +393,14 @@ mod tests {
         assert!(!s.in_grace("A2", &month("2026-09"), 2), "no hire date: not new staff");
         let week = Period::containing(PeriodKind::Week, "2026-11-16".parse().unwrap());
         assert!(!s.in_grace("A1", &week, 2));
+        // Found by fuzzing (fuzz target `reviews`): a rubric's `[grace] months` past jiff's span
+        // range (239,976 months) panicked here; such a grace covers every period.
+        for months in [239_977, u32::MAX] {
+            assert!(s.in_grace("A1", &month("2026-12"), months), "{months}");
+            assert!(!s.in_grace("A2", &month("2026-12"), months), "{months}");
+        }
+        let late = Staff::from_str("agent_id,hired_on\nA1,9999-12-31\n", Path::new("s.csv")).unwrap();
+        assert!(late.in_grace("A1", &month("9999-12"), 1), "a grace ending past 9999 covers December 9999");
         let p = Staff::from_str("agent_id,hired_on\nA1,2026-09-15\nA1,2026-10-01\nA2,15/09/2026\n", Path::new("s.csv")).unwrap_err();
         assert_eq!(
             strings(p),
