@@ -111,12 +111,12 @@ fn the_nightly_batch_runs_the_fixture_corpus_and_eval_reads_it() {
     // Columns: labels, findings, matched, precision, recall, F1 (see EvalReport's Display).
     assert!(nums.len() >= 6, "{overall}");
     let (precision, recall) = (nums[nums.len() - 3], nums[nums.len() - 2]);
-    // Floors under the measured figures (README, "Accuracy"): a regression of a few findings
+    // Floors under the measured figures (benches/README.md, "Accuracy of the findings"): a regression of a few findings
     // trips them.
     assert!(precision >= MIN_PRECISION && recall >= MIN_RECALL, "precision {precision} recall {recall}\n{report}");
 }
 
-/// See README, "Accuracy of the findings": measured 0.95 and 0.92 (pack 2026.11.23-4, base
+/// See benches/README.md, "Accuracy of the findings": measured 0.95 and 0.92 (pack 2026.11.23-4, base
 /// model; the target is 0.95 / 0.90), less a margin of about two findings for
 /// whisper.cpp's SIMD paths differing between CPUs.
 const MIN_PRECISION: f64 = 0.93;

@@ -13,7 +13,7 @@ use callqa::transcript::Transcript;
 use serde::Deserialize;
 
 /// Highest pooled CER accepted over the fixture corpus with the base model. Measured here:
-/// 0.062 over 740 characters (README, "Accuracy"); whisper base on one pass per channel
+/// 0.062 over 740 characters (benches/README.md, "Transcription"); whisper base on one pass per channel
 /// without VAD scored 0.10–0.49 per channel on the same calls. The bound is twice the
 /// measurement, room for whisper.cpp's SIMD paths differing between CPUs, and tight enough
 /// that a lost packing piece, a wrong time map or a broken resampler (each worth whole

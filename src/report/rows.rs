@@ -1,5 +1,5 @@
 //! The five report tables, one row struct each. Column names and types are a public contract
-//! (README, "Reports"): add columns at the end, never rename or retype one.
+//! (examples/README.md, "Report sets"): add columns at the end, never rename or retype one.
 //!
 //! Times are milliseconds on the call's timeline (from the start of the recording); instants
 //! are timestamps carrying the site's time zone and days are dates, so every tool shows local

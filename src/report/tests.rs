@@ -309,10 +309,10 @@ fn a_set_mixing_two_writes_is_refused_and_stray_temp_files_go() {
     assert!(!d.path().join(".tmpAbC123").exists());
 }
 
-/// The README documents every table's columns in order; this keeps the two in step.
+/// examples/README.md documents every table's columns in order; this keeps the two in step.
 #[test]
 fn the_readme_documents_every_column() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/README.md")).unwrap();
     for (name, cols) in [
         (CallRow::NAME, CallRow::COLUMNS),
         (SegmentRow::NAME, SegmentRow::COLUMNS),
