@@ -71,7 +71,7 @@ def roles_for(script, n_channels):
 
 def run_callqa(binary, model, wavs, jobs, threads):
     out = tempfile.mkdtemp(prefix="callqa-bench-")
-    cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads)]
+    cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads), "--layout", "agent-left"]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0

@@ -16,8 +16,8 @@ use crate::audio::Layout;
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// whisper.cpp model file.
-    pub model: PathBuf,
+    /// whisper.cpp model file; unset means [`DEFAULT_MODEL`] looked up by [`Config::model_path`].
+    pub model: Option<PathBuf>,
     /// Rule pack directory; unset means the default pack built into callqa.
     pub rules: Option<PathBuf>,
     /// Rubric file; unset means the default rubric built into callqa.
@@ -42,7 +42,13 @@ pub struct Config {
     pub max_call_minutes: u64,
     pub scoring: ScoringFiles,
     pub reports: ReportSettings,
+    /// The folder of the `callqa.toml` these settings came from, if any (not a key).
+    #[serde(skip)]
+    pub dir: Option<PathBuf>,
 }
+
+/// The model looked for when none is named, relative to each place [`Config::model_path`] tries.
+pub const DEFAULT_MODEL: &str = "models/ggml-base.bin";
 
 /// Optional inputs of scoring. Unset `reviews` means `reviews.csv` in the run directory, if
 /// there is one.
@@ -82,7 +88,7 @@ impl Default for ReportSettings {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            model: PathBuf::from("models/ggml-base.bin"),
+            model: None,
             rules: None,
             rubric: None,
             timezone: "Asia/Shanghai".into(),
@@ -94,6 +100,7 @@ impl Default for Config {
             max_call_minutes: crate::audio::DEFAULT_MAX_DURATION_MS / 60_000,
             scoring: ScoringFiles::default(),
             reports: ReportSettings::default(),
+            dir: None,
         }
     }
 }
@@ -115,8 +122,7 @@ impl Config {
                 *p = base.join(&*p);
             }
         };
-        rebase(&mut c.model);
-        for p in [&mut c.rules, &mut c.rubric, &mut c.scoring.reviews, &mut c.scoring.adjustments, &mut c.scoring.bonuses, &mut c.scoring.staff]
+        for p in [&mut c.model, &mut c.rules, &mut c.rubric, &mut c.scoring.reviews, &mut c.scoring.adjustments, &mut c.scoring.bonuses, &mut c.scoring.staff]
             .into_iter()
             .flatten()
         {
@@ -124,6 +130,7 @@ impl Config {
         }
         c.time_zone().map_err(|e| format!("{}: {e}", path.display()))?;
         crate::batch::pattern::Pattern::parse(&c.pattern).map_err(|e| format!("{}: {e}", path.display()))?;
+        c.dir = Some(base.to_owned());
         Ok(c)
     }
 
@@ -139,6 +146,32 @@ impl Config {
     /// The configured time zone.
     pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, String> {
         jiff::tz::TimeZone::get(&self.timezone).map_err(|e| format!("time zone {:?}: {e}", self.timezone))
+    }
+
+    /// The model file: the one named (`model` in callqa.toml, `CALLQA_MODEL` or `--model`),
+    /// else [`DEFAULT_MODEL`] next to the callqa.toml, in the working directory, or in the
+    /// repository the binary was built in, the first that exists. A cron job started outside
+    /// the repository finds it the same as a person inside it; the error says where it looked.
+    pub fn model_path(&self) -> Result<PathBuf, String> {
+        if let Some(m) = &self.model {
+            return if m.is_file() {
+                Ok(m.clone())
+            } else {
+                Err(format!("{}: no such model file (named by `model` in callqa.toml, CALLQA_MODEL or --model; models/fetch-base.sh makes the base model)", m.display()))
+            };
+        }
+        let mut places: Vec<PathBuf> = Vec::new();
+        if let Some(d) = &self.dir {
+            places.push(d.join(DEFAULT_MODEL));
+        }
+        places.push(PathBuf::from(DEFAULT_MODEL));
+        // The source tree this binary was built from, where models/fetch-base.sh puts the model.
+        places.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL));
+        places.dedup();
+        places.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+            let tried: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
+            format!("no model file: looked for {}; run models/fetch-base.sh, or name one with `model` in callqa.toml, CALLQA_MODEL or --model", tried.join(", "))
+        })
     }
 
     /// What one recording may ask for.
@@ -162,7 +195,7 @@ mod tests {
     #[test]
     fn no_file_means_the_defaults() {
         let c = Config::default();
-        assert_eq!(c.model, PathBuf::from("models/ggml-base.bin"));
+        assert_eq!(c.model, None);
         assert_eq!(c.time_zone().unwrap().iana_name(), Some("Asia/Shanghai"));
         assert!(c.rules.is_none() && c.rubric.is_none());
         assert!(c.reports.csv_bom, "CSV starts with a BOM unless told not to");
@@ -183,12 +216,31 @@ mod tests {
         let p = d.path().join("callqa.toml");
         std::fs::write(&p, "model = \"m/q8.bin\"\nrules = \"/abs/pack\"\njobs = 3\n[scoring]\nreviews = \"r.csv\"\n[reports]\ncsv_bom = false\n").unwrap();
         let c = Config::load(&p).unwrap();
-        assert_eq!(c.model, d.path().join("m/q8.bin"));
+        assert_eq!(c.model, Some(d.path().join("m/q8.bin")));
         assert_eq!(c.rules, Some(PathBuf::from("/abs/pack")));
         assert_eq!(c.scoring.reviews, Some(d.path().join("r.csv")));
         assert!(!c.reports.csv_bom);
         assert_eq!(c.parallelism().0, 3);
         assert_eq!(c.timezone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn the_model_is_looked_up_next_to_the_config_and_the_error_says_where() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("callqa.toml");
+        std::fs::write(&p, "language = \"zh\"\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        // The repository's own model is the last place looked; where it has none yet, the
+        // error lists every place.
+        if !Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL).is_file() {
+            let err = c.model_path().unwrap_err();
+            assert!(err.contains(&d.path().join(DEFAULT_MODEL).display().to_string()) && err.contains("fetch-base.sh"), "{err}");
+        }
+        std::fs::create_dir_all(d.path().join("models")).unwrap();
+        std::fs::write(d.path().join(DEFAULT_MODEL), b"x").unwrap();
+        assert_eq!(c.model_path().unwrap(), d.path().join(DEFAULT_MODEL));
+        let named = Config { model: Some(d.path().join("none.bin")), ..c };
+        assert!(named.model_path().unwrap_err().contains("none.bin: no such model file"));
     }
 
     /// The documented example is a valid config, with the defaults it claims.

@@ -90,9 +90,6 @@ struct SiteArgs {
     /// IANA time zone that periods are cut in [default: Asia/Shanghai].
     #[arg(long)]
     timezone: Option<String>,
-    /// File-name pattern giving call metadata [default: {agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav].
-    #[arg(long)]
-    pattern: Option<String>,
     /// Mask phone, ID and bank-card numbers in report texts.
     #[arg(long)]
     redact: bool,
@@ -124,10 +121,6 @@ impl SiteArgs {
         if let Some(t) = &self.timezone {
             c.timezone = t.clone();
             c.time_zone()?;
-        }
-        if let Some(p) = &self.pattern {
-            callqa::batch::pattern::Pattern::parse(p)?;
-            c.pattern = p.clone();
         }
         c.reports.redact |= self.redact;
         if let Some(bom) = self.csv_bom {
@@ -180,7 +173,27 @@ struct RunArgs {
     #[arg(long)]
     take_over_lock: bool,
     #[command(flatten)]
+    names: NameArgs,
+    #[command(flatten)]
     site: SiteArgs,
+}
+
+/// How recordings' names give call metadata, for the commands that read names.
+#[derive(clap::Args)]
+struct NameArgs {
+    /// File-name pattern giving call metadata [default: {agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav].
+    #[arg(long)]
+    pattern: Option<String>,
+}
+
+impl NameArgs {
+    fn apply(&self, c: &mut Config) -> Result<(), String> {
+        if let Some(p) = &self.pattern {
+            callqa::batch::pattern::Pattern::parse(p)?;
+            c.pattern = p.clone();
+        }
+        Ok(())
+    }
 }
 
 #[derive(clap::Args)]
@@ -207,9 +220,11 @@ struct ScoreArgs {
     /// recordings' names.
     #[arg(long)]
     manifest: Option<PathBuf>,
-    /// Where the report set goes.
+    /// The folder the report set goes into (OUT/reports), and where reviews.csv is looked for.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    names: NameArgs,
     #[command(flatten)]
     site: SiteArgs,
 }
@@ -293,15 +308,18 @@ struct ScanArgs {
     /// Transcript files, or directories whose *.json transcripts are taken.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// The rule pack directory.
-    #[arg(long, default_value = "rules/zh-cn")]
-    rules: PathBuf,
+    /// The rule pack directory [default: callqa.toml's rules, else the built-in zh-cn pack].
+    #[arg(long)]
+    rules: Option<PathBuf>,
     /// Directory for the findings (<call id>.findings.json); created if missing.
     #[arg(long)]
     out: PathBuf,
-    /// Calls scanned at once.
-    #[arg(long, default_value_t = default_threads())]
-    jobs: usize,
+    /// Calls scanned at once [default: one per core].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Site settings file [default: ./callqa.toml when present].
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -312,28 +330,33 @@ struct TranscribeArgs {
     /// Directory for the transcripts (<call id>.json); created if missing.
     #[arg(long)]
     out: PathBuf,
-    /// A whisper.cpp ggml model file.
-    #[arg(long, default_value = "models/ggml-base.bin", env = "CALLQA_MODEL")]
-    model: PathBuf,
-    /// Spoken language (a Whisper code such as zh), or `auto`.
-    #[arg(long, default_value = "zh")]
-    language: String,
-    /// Which stereo channel is the agent: agent-left or agent-right.
-    #[arg(long, default_value = "agent-left")]
-    layout: Layout,
+    /// A whisper.cpp ggml model file [default: models/ggml-base.bin next to callqa.toml, here,
+    /// or in the repository callqa was built in].
+    #[arg(long, env = "CALLQA_MODEL")]
+    model: Option<PathBuf>,
+    /// Spoken language (a Whisper code such as zh), or `auto` [default: zh].
+    #[arg(long)]
+    language: Option<String>,
+    /// Which stereo channel is the agent: agent-left or agent-right [default: callqa.toml's
+    /// layout; without one, stereo recordings fail].
+    #[arg(long)]
+    layout: Option<Layout>,
     /// How speech is laid into Whisper's 30 s windows: `call` (both channels share windows)
     /// or `channel` (each channel fills its own).
     #[arg(long, default_value = "call")]
     packing: callqa::asr::Packing,
-    /// Calls decoded at once.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
-    /// Threads per call being decoded (jobs × threads should not exceed the cores).
-    #[arg(long, default_value_t = default_threads())]
-    threads: usize,
-    /// Longest recording accepted, in minutes; a longer one fails alone, unread.
-    #[arg(long, default_value_t = callqa::audio::DEFAULT_MAX_DURATION_MS / 60_000)]
-    max_call_minutes: u64,
+    /// Calls decoded at once [default: one per core].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Threads per call being decoded [default: 1]; jobs × threads should not exceed the cores.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Longest recording accepted, in minutes [default: 240]; a longer one fails alone, unread.
+    #[arg(long)]
+    max_call_minutes: Option<u64>,
+    /// Site settings file [default: ./callqa.toml when present].
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -429,7 +452,7 @@ fn run_html(args: HtmlArgs) -> ExitCode {
 }
 
 fn run_run(args: RunArgs) -> ExitCode {
-    let mut config = match args.site.config() {
+    let mut config = match args.site.config().and_then(|mut c| args.names.apply(&mut c).map(|()| c)) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -437,7 +460,7 @@ fn run_run(args: RunArgs) -> ExitCode {
         config.rules = Some(r);
     }
     if let Some(m) = args.model {
-        config.model = m;
+        config.model = Some(m);
     }
     if let Some(l) = args.layout {
         config.layout = Some(l);
@@ -514,7 +537,7 @@ fn run_merge(args: MergeArgs) -> ExitCode {
 }
 
 fn run_score(args: ScoreArgs) -> ExitCode {
-    let config = match args.site.config() {
+    let config = match args.site.config().and_then(|mut c| args.names.apply(&mut c).map(|()| c)) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -642,15 +665,32 @@ fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    // An invalid pack or rubric is bad configuration, exit 2, as under every other command.
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {
-    let Some(pack) = load_pack(&args.rules) else { return ExitCode::from(2) };
+    let config = match Config::discover(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    // The same pack as `run` uses: the one named, else the built-in one (written to a
+    // temporary folder, since a pack is read from files).
+    let builtin = tempfile::tempdir();
+    let rules = match (args.rules.or(config.rules.clone()), &builtin) {
+        (Some(r), _) => r,
+        (None, Ok(d)) => match callqa::rules::default_pack::write_to(d.path()) {
+            Ok(()) => d.path().to_owned(),
+            Err(e) => return fail(format!("{}: {e}", d.path().display())),
+        },
+        (None, Err(e)) => return fail(format!("a temporary folder for the built-in rule pack: {e}")),
+    };
+    let Some(pack) = load_pack(&rules) else { return ExitCode::from(2) };
     let scanner = match callqa::scan::Scanner::new(pack) {
         Ok(s) => s,
-        Err(e) => return fail(format!("{}: {e}", args.rules.display())),
+        Err(e) => return fail(format!("{}: {e}", rules.display())),
     };
+    let jobs = args.jobs.or(config.jobs).unwrap_or_else(default_threads);
     let files = match callqa::scan::collect_transcripts(&args.inputs) {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -659,7 +699,7 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         return fail(format!("{}: {e}", args.out.display()));
     }
     let started = Instant::now();
-    let outcomes = callqa::scan::scan_files(&scanner, &files, &args.out, args.jobs, &|o| {
+    let outcomes = callqa::scan::scan_files(&scanner, &files, &args.out, jobs, &|o| {
         if let callqa::scan::ScanOutcome::Failed { error, .. } = o {
             eprintln!("FAILED {error}");
         }
@@ -690,13 +730,26 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 }
 
 fn run_transcribe(args: TranscribeArgs) -> ExitCode {
-    let calls = match transcribe::collect_inputs(&args.inputs) {
+    let mut config = match Config::discover(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let params =
-        DecodeParams { language: args.language, layout: args.layout, packing: args.packing, ..DecodeParams::default() };
-    let engine = match WhisperEngine::load(&args.model, args.threads) {
+    config.model = args.model.or(config.model);
+    config.language = args.language.unwrap_or(config.language);
+    config.layout = args.layout.or(config.layout);
+    config.jobs = args.jobs.or(config.jobs);
+    config.threads = args.threads.or(config.threads);
+    config.max_call_minutes = args.max_call_minutes.unwrap_or(config.max_call_minutes);
+    let (jobs, threads) = config.parallelism();
+    let mut calls = match transcribe::collect_inputs(&args.inputs) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    for c in &mut calls {
+        c.layout = config.layout;
+    }
+    let params = DecodeParams { language: config.language.clone(), packing: args.packing, ..DecodeParams::default() };
+    let engine = match config.model_path().and_then(|m| WhisperEngine::load(&m, threads).map_err(|e| e.to_string())) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
@@ -706,8 +759,7 @@ fn run_transcribe(args: TranscribeArgs) -> ExitCode {
     let started = Instant::now();
     let total = calls.len();
     let finished = AtomicUsize::new(0);
-    let limits = callqa::audio::Limits { max_duration_ms: args.max_call_minutes.saturating_mul(60_000) };
-    let outcomes = transcribe::transcribe_calls(&engine, &calls, &params, &limits, &args.out, args.jobs, &|o| {
+    let outcomes = transcribe::transcribe_calls(&engine, &calls, &params, &config.audio_limits(), &args.out, jobs, &|o| {
         let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         match o {
             Outcome::Done { call_id, audio_ms, wall_ms, .. } => eprintln!(

@@ -13,7 +13,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::asr::{self, DecodeParams, Transcriber};
-use crate::audio::Limits;
+use crate::audio::{Layout, Limits};
 use crate::transcript::{AudioRef, TRANSCRIPT_VERSION, Transcript};
 
 /// One recording to transcribe.
@@ -21,7 +21,15 @@ use crate::transcript::{AudioRef, TRANSCRIPT_VERSION, Transcript};
 pub struct CallInput {
     pub call_id: String,
     pub path: PathBuf,
+    /// Which stereo channel is the agent, when something says so (manifest, file name,
+    /// folder, site setting); a stereo recording without one is refused, not guessed.
+    pub layout: Option<Layout>,
 }
+
+/// Why a stereo recording without a layout is not transcribed, and the ways to give one.
+pub const NO_LAYOUT: &str = "stereo recording with no channel layout: say which channel is the agent in the manifest's \
+    layout column, a {layout} field in the file-name pattern, a callqa-layout.txt in its folder, or `layout` in callqa.toml \
+    (or --layout)";
 
 /// What became of one call.
 #[derive(Debug)]
@@ -68,7 +76,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<CallInput>, String> {
                 f.display()
             ));
         }
-        out.push(CallInput { call_id, path: f });
+        out.push(CallInput { call_id, path: f, layout: None });
     }
     Ok(out)
 }
@@ -101,8 +109,8 @@ pub fn transcribe_calls(
     }
 }
 
-/// Transcribes one call, or confirms its cached transcript is current. The recording's header
-/// is checked against `limits` first, then the file is hashed as it streams by, and only a
+/// Transcribes one call, or confirms its cached transcript is current; `params.layout` is
+/// replaced by the call's own. The recording's header is checked against `limits` first, then the file is hashed as it streams by, and only a
 /// call that needs transcribing is decoded (see [`crate::audio::load_with`]): no step holds
 /// the file's bytes, so memory per call is bounded by its duration, whatever the file says.
 pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, limits: &Limits, out_dir: &Path) -> Outcome {
@@ -112,9 +120,17 @@ pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &Decod
         Ok(p) => p,
         Err(e) => return fail(format!("{}: {e}", call.path.display())),
     };
-    if let Err(e) = crate::audio::probe(&call.path, limits) {
-        return fail(e.to_string());
-    }
+    let source = match crate::audio::probe(&call.path, limits) {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let layout = match call.layout {
+        Some(l) => l,
+        None if source.channels == 2 => return fail(format!("{}: {NO_LAYOUT}", call.path.display())),
+        // Mono: one mixed channel, whatever the layout.
+        None => Layout::default(),
+    };
+    let params = &DecodeParams { layout, ..params.clone() };
     let audio_sha = match crate::fsutil::sha256_file(&call.path) {
         Ok(h) => h,
         Err(e) => return fail(format!("{}: {e}", call.path.display())),

@@ -37,7 +37,7 @@ fn rules_check_reports_every_problem_with_file_and_line() {
     .unwrap();
     std::fs::write(dir.path().join("b.toml"), "[[rule]]\nid = \"y\"\nname = \"乙\"\nphrases = [\"a\"]\n").unwrap();
     let o = callqa(&["rules", "check", dir.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "an invalid pack is bad configuration");
     let err = stderr(&o);
     let a = dir.path().join("a.toml");
     let b = dir.path().join("b.toml");
@@ -128,7 +128,7 @@ fn rules_check_validates_rubrics_with_file_and_line() {
     let path = dir.path().join("rubric-bad.toml");
     std::fs::write(&path, &bad).unwrap();
     let o = callqa(&["rules", "check", "rules/zh-cn", "--rubric", path.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     for want in [
         format!("{}:{}:9: points for an unknown severity `major`", path.display(), line("major = 5")),

@@ -101,7 +101,7 @@ fn fixtures_transcribe_accurately_on_their_timeline_and_cache() {
     let out = tempfile::tempdir().unwrap();
     let calls = fixture_calls();
     let paths: Vec<String> = ORIGINAL_CALLS.iter().map(|s| format!("fixtures/audio/{s}.wav")).collect();
-    let o = callqa(&transcribe_args(&paths, &["--out", out.path().to_str().unwrap(), "--model", model.to_str().unwrap()]));
+    let o = callqa(&transcribe_args(&paths, &["--out", out.path().to_str().unwrap(), "--model", model.to_str().unwrap(), "--layout", "agent-left"]));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "callqa transcribe failed:\n{stderr}");
 
@@ -146,7 +146,7 @@ fn fixtures_transcribe_accurately_on_their_timeline_and_cache() {
     assert!(pooled.rate() <= MAX_POOLED_CER, "pooled CER {:.3} > {MAX_POOLED_CER}: {report:#?}", pooled.rate());
 
     // A second run finds every transcript current and decodes nothing.
-    let o = callqa(&transcribe_args(&paths, &["--out", out.path().to_str().unwrap(), "--model", model.to_str().unwrap()]));
+    let o = callqa(&transcribe_args(&paths, &["--out", out.path().to_str().unwrap(), "--model", model.to_str().unwrap(), "--layout", "agent-left"]));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     assert!(stderr.contains(&format!("0 transcribed, {} up to date, 0 failed", calls.len())), "{stderr}");
@@ -167,7 +167,7 @@ fn a_bad_recording_fails_alone_and_names_itself() {
     let out = dir.path().join("out");
     // A missing file named on the command line fails alone too.
     let missing = dir.path().join("missing.wav");
-    let o = callqa(&["transcribe", dir.path().to_str().unwrap(), missing.to_str().unwrap(), "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap()]);
+    let o = callqa(&["transcribe", dir.path().to_str().unwrap(), missing.to_str().unwrap(), "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap(), "--layout", "agent-left"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "some calls failed → exit 1:\n{stderr}");
     assert!(stderr.contains("missing.wav"), "{stderr}");

@@ -37,7 +37,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::asr::{DecodeParams, Transcriber};
-use crate::audio::Layout;
 use crate::call::CallMeta;
 use crate::config::Config;
 use crate::scan::{FindingsFile, Scanner};
@@ -171,12 +170,11 @@ impl std::fmt::Display for RunSummary {
         } else {
             writeln!(
                 f,
-                "{:.2} h of audio transcribed in {:.1} min wall ({:.1} audio-h per h, {} jobs × {} threads); {:.1} % of the time outside transcription",
+                "{:.2} h of audio transcribed in {:.1} min wall ({:.1} audio-h per h, {}); {:.1} % of the time outside transcription",
                 self.transcribed_ms as f64 / 3.6e6,
                 self.wall_ms as f64 / 6e4,
                 self.speed(),
-                self.jobs,
-                self.threads,
+                split(self.jobs, self.threads),
                 self.outside_share() * 100.0
             )?;
         }
@@ -296,29 +294,14 @@ pub fn process(
     Ok(status)
 }
 
-/// Decode parameters for one call: the site's, with the call's channel layout (its own, else
-/// the site's). A stereo recording with neither is refused: reading the agent's channel as the
-/// customer's would make every finding on the call wrong. A mono one needs no layout.
-pub fn decode_params(config: &Config, meta: &CallMeta) -> Result<DecodeParams, String> {
-    let layout = match meta.layout.or(config.layout) {
-        Some(l) => l,
-        None => match crate::audio::probe(&meta.path, &config.audio_limits()) {
-            Ok(src) if src.channels == 2 => return Err(format!("{}: {NO_LAYOUT}", meta.path.display())),
-            // Mono, or a file whose own problem the transcribe stage reports.
-            _ => Layout::default(),
-        },
-    };
-    Ok(DecodeParams { language: config.language.clone(), layout, ..DecodeParams::default() })
+/// Decode parameters for the site; each call's layout is its own (see [`CallInput::layout`]).
+pub fn decode_params(config: &Config) -> DecodeParams {
+    DecodeParams { language: config.language.clone(), ..DecodeParams::default() }
 }
-
-/// Why a stereo recording without a layout is not transcribed, and the four ways to give one.
-pub const NO_LAYOUT: &str = "stereo recording with no channel layout: say which channel is the agent in the manifest's \
-    layout column, a {layout} field in the file-name pattern, a callqa-layout.txt in its folder, or `layout` in callqa.toml \
-    (or --layout)";
 
 fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, config: &Config, transcripts: &Path, findings: &Path) -> CallStatus {
     let started = Instant::now();
-    let input = CallInput { call_id: meta.call_id.clone(), path: meta.path.clone() };
+    let input = CallInput { call_id: meta.call_id.clone(), path: meta.path.clone(), layout: meta.layout.or(config.layout) };
     let mut status = CallStatus {
         call_id: meta.call_id.clone(),
         path: meta.path.clone(),
@@ -329,15 +312,7 @@ fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, co
         transcribe_ms: 0,
         scan_ms: 0,
     };
-    let params = match decode_params(config, meta) {
-        Ok(p) => p,
-        Err(e) => {
-            status.failed_at = Some(Stage::Transcribe);
-            status.error = Some(e);
-            return status;
-        }
-    };
-    let out = match crate::transcribe::transcribe_one(engine, &input, &params, &config.audio_limits(), transcripts) {
+    let out = match crate::transcribe::transcribe_one(engine, &input, &decode_params(config), &config.audio_limits(), transcripts) {
         Outcome::Done { out, audio_ms, .. } => {
             status.audio_ms = audio_ms;
             out
@@ -362,6 +337,12 @@ fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, co
     }
     status.scan_ms = scan_started.elapsed().as_millis() as u64;
     status
+}
+
+/// "2 jobs × 1 thread": how a run shared out the cores, in words.
+pub fn split(jobs: usize, threads: usize) -> String {
+    let plural = |n: usize, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
+    format!("{} × {}", plural(jobs, "job"), plural(threads, "thread"))
 }
 
 pub(crate) fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), RunError> {
@@ -566,10 +547,8 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
     let scanner = load_rules(config, &dir)?;
     let inputs = scoring_inputs(config, &spec.out)?;
     let setup_ms = started.elapsed().as_millis() as u64;
-    if !config.model.is_file() {
-        return Err(RunError(format!("{}: no such model file; run models/fetch-base.sh, or set `model` in callqa.toml or --model", config.model.display())));
-    }
-    let engine = crate::asr::whisper::WhisperEngine::load(&config.model, threads).map_err(|e| RunError(e.to_string()))?;
+    let model = config.model_path().map_err(RunError)?;
+    let engine = crate::asr::whisper::WhisperEngine::load(&model, threads).map_err(|e| RunError(e.to_string()))?;
     let status = process(&engine, &scanner, &ingested, config, &dir, spec.shard, jobs, progress)?;
     let report_started = Instant::now();
     let partition = read_partition(&dir)?;
