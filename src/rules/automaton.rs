@@ -16,6 +16,8 @@
 //! [`BruteForce`] finds the same occurrences by comparing every phrase at every position: the
 //! property tests hold the automaton to it.
 
+use std::collections::HashMap;
+
 use aho_corasick::automaton::{Automaton as _, OverlappingState};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Input, MatchKind, StartKind};
@@ -58,31 +60,40 @@ impl Unit {
         }
     }
 
-    /// Appends the bytes of `unit` to `out`.
+    /// Appends the bytes of `unit` in the wide code ([`Code::Wide`]) to `out`.
     #[inline(always)]
-    fn write(self, unit: u32, out: &mut Vec<u8>) {
+    fn write_wide(self, unit: u32, out: &mut Vec<u8>) {
         match self {
             Unit::Char => out.extend_from_slice(char::from_u32(unit).unwrap_or_default().encode_utf8(&mut [0; 4]).as_bytes()),
             Unit::Reading => out.extend_from_slice(&[0x80 | (unit >> 7) as u8, (unit & 0x7F) as u8]),
         }
     }
+}
 
-    /// Writes the bytes of `text`'s units into `out`, replacing what it held.
-    fn write_text(self, text: &[char], out: &mut Vec<u8>) {
-        out.clear();
-        match self {
-            Unit::Char => {
-                out.reserve(text.len() * 3);
-                for &c in text {
-                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                }
-            }
-            Unit::Reading => {
-                out.reserve(text.len() * 2);
-                for k in fuzzy::char_keys(text) {
-                    self.write(k, out);
-                }
-            }
+/// How units are written as the bytes the automaton reads.
+#[derive(Debug)]
+enum Code {
+    /// One byte per unit: its number among the units the phrases use (1 to [`MAX_SYMBOLS`]),
+    /// 0 for any other; `bmp[u]` for units below 2¹⁶, `astral` for characters beyond.
+    Symbols { bmp: Box<[u8]>, astral: HashMap<u32, u8> },
+    /// UTF-8 for a character, two bytes for a key: for phrases using more units than that.
+    Wide,
+}
+
+/// Most units [`Code::Symbols`] numbers: 0xFF is never written, so that [`NEVER`] never matches.
+const MAX_SYMBOLS: usize = 254;
+
+/// The bytes an empty pattern is compiled as (it would match everywhere): two bytes no code
+/// writes in a row, so that it never matches and the other patterns keep their indices.
+const NEVER: [u8; 2] = [0xFF, 0xFF];
+
+impl Code {
+    /// The byte of `unit` in [`Code::Symbols`].
+    #[inline(always)]
+    fn symbol(bmp: &[u8], astral: &HashMap<u32, u8>, unit: u32) -> u8 {
+        match bmp.get(unit as usize) {
+            Some(&s) => s,
+            None => astral.get(&unit).copied().unwrap_or(0),
         }
     }
 }
@@ -100,29 +111,54 @@ pub trait Search {
 pub struct Automaton {
     dfa: DFA,
     unit: Unit,
+    code: Code,
 }
 
 impl Automaton {
     /// Compiles `patterns`, each a sequence of `unit`s; pattern `i` is reported as `i`, and an
     /// empty one never. `None` when there are no patterns.
     pub fn new(patterns: &[Vec<u32>], unit: Unit) -> Result<Option<Automaton>, BuildError> {
+        Automaton::with(patterns, unit, MAX_SYMBOLS)
+    }
+
+    /// [`Automaton::new`], in [`Code::Symbols`] when the patterns use at most `max_symbols` units.
+    fn with(patterns: &[Vec<u32>], unit: Unit, max_symbols: usize) -> Result<Option<Automaton>, BuildError> {
         if patterns.is_empty() {
             return Ok(None);
         }
+        let mut numbers: HashMap<u32, u8> = HashMap::new();
+        for &u in patterns.iter().flatten() {
+            if numbers.len() > max_symbols {
+                break;
+            }
+            let next = numbers.len() as u8 + 1;
+            numbers.entry(u).or_insert(next);
+        }
+        let code = if numbers.len() <= max_symbols {
+            let mut bmp = vec![0u8; 0x1_0000].into_boxed_slice();
+            numbers.retain(|&u, &mut s| u >= 0x1_0000 || {
+                bmp[u as usize] = s;
+                false
+            });
+            Code::Symbols { bmp, astral: numbers }
+        } else {
+            Code::Wide
+        };
         let bytes: Vec<Vec<u8>> = patterns
             .iter()
             .map(|p| {
                 let mut b = Vec::with_capacity(p.len() * 3);
-                p.iter().for_each(|&u| unit.write(u, &mut b));
-                b
+                for &u in p {
+                    match &code {
+                        Code::Symbols { bmp, astral } => b.push(Code::symbol(bmp, astral, u)),
+                        Code::Wide => unit.write_wide(u, &mut b),
+                    }
+                }
+                if b.is_empty() { NEVER.to_vec() } else { b }
             })
             .collect();
-        // An empty pattern would match everywhere: it is replaced by bytes neither code
-        // writes (two lead bytes in a row), so that it never matches and the indices stay.
-        let never: Vec<u8> = vec![0xFF, 0xFF];
-        let bytes = bytes.iter().map(|b| if b.is_empty() { &never } else { b });
-        let dfa = DFA::builder().match_kind(MatchKind::Standard).start_kind(StartKind::Unanchored).prefilter(false).build(bytes)?;
-        Ok(Some(Automaton { dfa, unit }))
+        let dfa = DFA::builder().match_kind(MatchKind::Standard).start_kind(StartKind::Unanchored).prefilter(false).build(&bytes)?;
+        Ok(Some(Automaton { dfa, unit, code }))
     }
 
     /// Phrases of characters.
@@ -130,12 +166,42 @@ impl Automaton {
         let units: Vec<Vec<u32>> = patterns.iter().map(|p| p.as_ref().chars().map(|c| c as u32).collect()).collect();
         Automaton::new(&units, Unit::Char)
     }
+
+    /// Writes the bytes of `text`'s units into `out`, replacing what it held.
+    fn write_text(&self, text: &[char], out: &mut Vec<u8>) {
+        out.clear();
+        match (&self.code, self.unit) {
+            (Code::Symbols { bmp, astral }, Unit::Char) => out.extend(text.iter().map(|&c| Code::symbol(bmp, astral, c as u32))),
+            (Code::Symbols { bmp, astral }, Unit::Reading) => out.extend(fuzzy::char_keys(text).map(|k| Code::symbol(bmp, astral, k))),
+            // Byte by byte: `encode_utf8` and a copy of its variable length called `memcpy`
+            // per character, a sixth of the scan.
+            (Code::Wide, Unit::Char) => {
+                out.reserve(text.len() * 4);
+                for &c in text {
+                    let c = c as u32;
+                    if c < 0x80 {
+                        out.push(c as u8);
+                    } else if c < 0x800 {
+                        out.extend([0xC0 | (c >> 6) as u8, 0x80 | (c & 0x3F) as u8]);
+                    } else if c < 0x1_0000 {
+                        out.extend([0xE0 | (c >> 12) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]);
+                    } else {
+                        out.extend([0xF0 | (c >> 18) as u8, 0x80 | (c >> 12 & 0x3F) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]);
+                    }
+                }
+            }
+            (Code::Wide, Unit::Reading) => {
+                out.reserve(text.len() * 2);
+                out.extend(fuzzy::char_keys(text).flat_map(|k| [0x80 | (k >> 7) as u8, (k & 0x7F) as u8]));
+            }
+        }
+    }
 }
 
 impl Search for Automaton {
     #[inline]
     fn each_match(&self, text: &[char], buf: &mut Vec<u8>, mut f: impl FnMut(usize, usize)) {
-        self.unit.write_text(text, buf);
+        self.write_text(text, buf);
         let input = Input::new(&buf[..]);
         let mut state = OverlappingState::start();
         // Characters before byte `at`, counted as matches move on (UTF-8 only).
@@ -143,13 +209,14 @@ impl Search for Automaton {
         loop {
             self.dfa.try_find_overlapping(&input, &mut state).expect("an unanchored overlapping search of a Standard DFA");
             let Some(m) = state.get_match() else { return };
-            let end = match self.unit {
-                Unit::Char => {
+            let end = match (&self.code, self.unit) {
+                (Code::Symbols { .. }, _) => m.end(),
+                (Code::Wide, Unit::Char) => {
                     chars += buf[at..m.end()].iter().filter(|&&b| (b as i8) >= -0x40).count();
                     at = m.end();
                     chars
                 }
-                Unit::Reading => m.end() / 2,
+                (Code::Wide, Unit::Reading) => m.end() / 2,
             };
             f(m.pattern().as_usize(), end);
         }
@@ -195,9 +262,17 @@ mod tests {
         out
     }
 
+    /// The automaton in both codes finds what brute force finds.
     fn agree(patterns: &[Vec<u32>], unit: Unit, text: &[char]) {
-        let got = Automaton::new(patterns, unit).unwrap().map(|a| all(&a, text)).unwrap_or_default();
-        assert_eq!(got, all(&BruteForce::new(patterns, unit), text), "{patterns:?} in {text:?}");
+        let want = all(&BruteForce::new(patterns, unit), text);
+        for max_symbols in [MAX_SYMBOLS, 0] {
+            let a = Automaton::with(patterns, unit, max_symbols).unwrap();
+            if let Some(a) = a.as_ref().filter(|_| max_symbols == 0 && patterns.iter().any(|p| !p.is_empty())) {
+                assert!(matches!(a.code, Code::Wide));
+            }
+            let got = a.map(|a| all(&a, text)).unwrap_or_default();
+            assert_eq!(got, want, "{patterns:?} in {text:?}, at most {max_symbols} symbols");
+        }
     }
 
     /// Characters from a small alphabet of every UTF-8 length, so that phrases recur and
