@@ -14,7 +14,7 @@
 //! the default pack's whole scan ran at 193 MB/s with it, 177 with `AhoCorasick` (a contiguous
 //! NFA over 100 phrases, behind a trait object), and 126 with the DFA over plain UTF-8 and
 //! two-byte keys. The hand-stepped table this replaced was faster (290 MB/s), but the scan is
-//! a few hundredths of a per cent of a batch, and that was 600 lines and seven `unsafe` blocks.
+//! a few hundredths of a per cent of a batch, and that was 600 lines with seven blocks of unchecked code.
 //!
 //! The property tests hold the automaton, in both codes, to a brute-force search.
 
