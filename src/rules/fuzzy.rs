@@ -288,6 +288,12 @@ pub fn char_key(c: char) -> u32 {
     key(&syllable(table(), c)) as u32
 }
 
+/// [`char_key`] of each character of a text.
+pub fn char_keys(chars: &[char]) -> impl Iterator<Item = u32> + '_ {
+    let t = table();
+    chars.iter().map(move |&c| key(&syllable(t, c)) as u32)
+}
+
 /// The hits [`find`] returns for a substitution-only phrase ([`substitutions_only`]), given the
 /// ends (exclusive, in characters, increasing) of the text windows whose keys equal the
 /// phrase's (a superset of the windows it can match). Costs are summed in the programme's order, so similarities are bit-identical.

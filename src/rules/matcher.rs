@@ -5,14 +5,13 @@
 //! pack; the automaton's pass costs the same for 10 phrases or 10,000. Each distinct
 //! normalised phrase is one pattern, which maps to every (rule, list) that uses it, and the
 //! automaton reports overlapping matches so that `不知道` inside `我不知道` still counts for a
-//! rule that lists only `不知道`. The exact automaton and the fuzzy rules' reading automaton
-//! are stepped together, one character at a time ([`super::automaton`]), in a loop that only
-//! steps and writes down where phrases end (`walk`); the matches are handled after it.
+//! rule that lists only `不知道`. Fuzzy rules' candidates come from a second automaton over
+//! reading keys ([`super::automaton`], [`fuzzy`]).
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::automaton::{BmpTable, BuildError, Cursor, NoStep, Phrases, Step, Visit};
+use super::automaton::{Automaton, BuildError, Search, Unit};
 use super::normalize::Normalized;
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::{Rule, Slot};
@@ -68,27 +67,20 @@ struct FuzzyPhrase {
 /// All phrases of a pack, compiled.
 #[derive(Debug)]
 pub struct Matcher {
-    exact: Option<Phrases>,
+    exact: Option<Automaton>,
     /// Per exact pattern, the (rule, list) pairs using it.
     uses: Lists<Use>,
-    /// The same per match state of a dense exact automaton ([`Phrases::matches_by_state`]):
-    /// a match is then one list, not a list of phrases each with a list of uses.
-    state_uses: Option<Lists<Use>>,
     fuzzy: Vec<FuzzyRule>,
     /// One automaton over the reading keys of every substitution-only fuzzy phrase and of the
     /// pieces of the others ([`fuzzy::pieces`]): the same pass finds the candidates of all.
-    readings: Option<Phrases>,
+    readings: Option<Automaton>,
     /// Per reading pattern: (index in `fuzzy`, index of the phrase).
     reading_uses: Lists<ReadingUse>,
-    /// The same per match state of a dense reading automaton, as `state_uses`.
-    reading_state_uses: Option<Lists<ReadingUse>>,
     /// (index in `fuzzy`, index of the phrase) of the phrases left to the programme, in order.
     programme: Vec<(u32, u32)>,
     /// The programme phrases (indices in `programme`, ascending) that run on every utterance,
     /// having no pieces ([`fuzzy::pieces`]) to wait for.
     unfiltered: Vec<u32>,
-    /// Per BMP character, its symbol in `exact` (low 16 bits) and in `readings` (high 16).
-    symbols: BmpTable,
 }
 
 /// A list per index, in one allocation: the pass looks one up at every match, and a list
@@ -118,33 +110,6 @@ impl<T> Lists<T> {
     }
 }
 
-/// `per_pattern`'s lists gathered per match state of `phrases`, when a dense table
-/// ([`Phrases::matches_by_state`]), in the order of the patterns ending there.
-fn by_state<T: Copy>(phrases: Option<&Phrases>, per_pattern: &[Vec<T>]) -> Option<Lists<T>> {
-    let states = phrases?.matches_by_state()?;
-    Some(Lists::of(states.iter().map(|ps| ps.iter().flat_map(|&p| per_pattern[p].iter().copied()).collect()).collect()))
-}
-
-/// Calls `f` with each use of the phrases ending at `cur` (a cursor of `phrases` where
-/// phrases end): from the list of its match state where there is one (`per_state`, made by
-/// [`by_state`]), else phrase by phrase from `per_pattern`.
-#[inline(always)]
-fn each_use<T: Copy>(phrases: &Phrases, per_state: Option<&Lists<T>>, per_pattern: &Lists<T>, cur: Cursor, mut f: impl FnMut(T)) {
-    match (per_state, phrases.match_number(cur)) {
-        (Some(lists), Some(m)) => lists.get(m).iter().for_each(|&u| f(u)),
-        _ => phrases.each_match(cur, |p, _| per_pattern.get(p).iter().for_each(|&u| f(u))),
-    }
-}
-
-/// The symbols of code point `c` in the exact automaton (low 16 bits) and the reading
-/// automaton (high 16), asked of each: what [`Matcher::symbols`] is filled with.
-fn symbols_of(exact: Option<&Phrases>, readings: Option<&Phrases>, c: u32) -> u32 {
-    let c = char::from_u32(c).unwrap_or_default();
-    let e = exact.map_or(0, |e| e.symbol(c));
-    let r = readings.map_or(0, |r| r.symbol(c));
-    e as u32 | (r as u32) << 16
-}
-
 /// What a reading pattern stands for.
 #[derive(Clone, Copy, Debug)]
 enum ReadingUse {
@@ -169,9 +134,8 @@ struct FuzzyScratch {
     /// [`Matcher::find_fuzzy`], those to run.
     pieces: Vec<u32>,
     hits: Vec<fuzzy::FuzzyHit>,
-    /// Where phrases end: (state, character offset after the match), as [`walk`] writes them, the
-    /// exact automaton's from the start and the reading automaton's from the middle.
-    slots: Vec<(Cursor, u32)>,
+    /// The bytes the automata read.
+    bytes: Vec<u8>,
 }
 
 impl Matcher {
@@ -212,7 +176,7 @@ impl Matcher {
                 }
             }
         }
-        let exact = Phrases::of_strs(&patterns)?;
+        let exact = Automaton::of_strs(&patterns)?;
         let mut reading_ids: HashMap<Vec<u32>, usize> = HashMap::new();
         let mut reading_patterns: Vec<Vec<u32>> = Vec::new();
         let mut reading_uses: Vec<Vec<ReadingUse>> = Vec::new();
@@ -244,28 +208,9 @@ impl Matcher {
                 }
             }
         }
-        let readings = Phrases::new(&reading_patterns, fuzzy::char_key)?;
-        let (state_uses, reading_state_uses) = (by_state(exact.as_ref(), &uses), by_state(readings.as_ref(), &reading_uses));
+        let readings = Automaton::new(&reading_patterns, Unit::Reading)?;
         let (uses, reading_uses) = (Lists::of(uses), Lists::of(reading_uses));
-        let symbols = BmpTable::new(|c| symbols_of(exact.as_ref(), readings.as_ref(), c as u32));
-        Ok(Matcher {
-            exact,
-            uses,
-            state_uses,
-            fuzzy: fuzzy_rules,
-            readings,
-            reading_uses,
-            reading_state_uses,
-            programme,
-            unfiltered,
-            symbols,
-        })
-    }
-
-    /// The symbols of code point `c` in both automata ([`symbols_of`]): for characters
-    /// beyond the BMP, which [`Matcher::symbols`] leaves out.
-    fn symbols_of(&self, c: u32) -> u32 {
-        symbols_of(self.exact.as_ref(), self.readings.as_ref(), c)
+        Ok(Matcher { exact, uses, fuzzy: fuzzy_rules, readings, reading_uses, programme, unfiltered })
     }
 
     /// Appends to `out` every occurrence in `text` for the rules marked in `eligible`
@@ -297,27 +242,37 @@ impl Matcher {
         debug_assert_eq!(fuzzy_on, self.any_fuzzy(eligible));
         let s = &mut scratch.0;
         let base = out.len();
+        if let Some(e) = &self.exact {
+            e.each_match(chars, &mut s.bytes, |p, end| {
+                for u in self.uses.get(p) {
+                    if eligible[u.rule as usize] {
+                        let start = end - u.len as usize;
+                        out.push(Occurrence { rule: u.rule as usize, slot: u.slot, start, end, mode: MatchMode::Exact, similarity: 1.0 });
+                    }
+                }
+            });
+        }
+        if !fuzzy_on {
+            return;
+        }
         s.ends.clear();
         s.pieces.clear();
-        let readings = self.readings.as_ref().filter(|_| fuzzy_on);
-        let pass = Pass { m: self, chars, eligible, s: &mut *s, out: &mut *out, readings };
-        match &self.exact {
-            Some(e) => e.with_step(pass),
-            None => pass.visit(NoStep),
+        if let Some(r) = &self.readings {
+            let (ends, pieces) = (&mut s.ends, &mut s.pieces);
+            r.each_match(chars, &mut s.bytes, |p, end| {
+                for &u in self.reading_uses.get(p) {
+                    match u {
+                        ReadingUse::Window(fi, pi) => {
+                            if eligible[self.fuzzy[fi as usize].rule] {
+                                ends.push((fi, pi, end));
+                            }
+                        }
+                        ReadingUse::Piece(d) => pieces.push(d),
+                    }
+                }
+            });
         }
-        if fuzzy_on {
-            self.find_fuzzy(chars, eligible, s, out, base);
-        }
-    }
-
-    /// The occurrences, for the eligible rules, of the exact phrases ending at character `end`.
-    #[inline]
-    fn exact_hits(&self, e: &Phrases, cur: Cursor, end: usize, eligible: &[bool], out: &mut Vec<Occurrence>) {
-        each_use(e, self.state_uses.as_ref(), &self.uses, cur, |u| {
-            if eligible[u.rule as usize] {
-                out.push(Occurrence { rule: u.rule as usize, slot: u.slot, start: end - u.len as usize, end, mode: MatchMode::Exact, similarity: 1.0 });
-            }
-        });
+        self.find_fuzzy(chars, eligible, s, out, base);
     }
 
     /// The pinyin pass, given the reading-equal windows found by [`Matcher::find`]'s pass
@@ -399,135 +354,6 @@ impl Matcher {
     }
 }
 
-/// One pass of [`Matcher::find`] over a text, before it knows the kinds of its automata.
-struct Pass<'a> {
-    m: &'a Matcher,
-    chars: &'a [char],
-    eligible: &'a [bool],
-    s: &'a mut FuzzyScratch,
-    out: &'a mut Vec<Occurrence>,
-    /// The reading automaton, when a fuzzy rule looks at the text.
-    readings: Option<&'a Phrases>,
-}
-
-impl Visit for Pass<'_> {
-    type Out = ();
-    fn visit<E: Step>(self, exact: E) {
-        match self.readings {
-            Some(r) => r.with_step(WithExact { pass: self, exact }),
-            None => self.run(exact, NoStep),
-        }
-    }
-}
-
-/// A [`Pass`] that knows its exact automaton's kind, waiting for the reading automaton's.
-struct WithExact<'a, E> {
-    pass: Pass<'a>,
-    exact: E,
-}
-
-impl<E: Step> Visit for WithExact<'_, E> {
-    type Out = ();
-    fn visit<R: Step>(self, readings: R) {
-        self.pass.run(self.exact, readings)
-    }
-}
-
-impl Pass<'_> {
-    /// Steps both automata over the text, character by character (decoded already, by the
-    /// normaliser): one lookup for both a character's symbols. The loop ([`walk`]) only
-    /// steps, and writes down where phrases end (the state and the character offset)
-    /// without a branch.
-    /// Handling a match inside the loop (one character in six, with the default pack) made
-    /// it too big to keep its state in registers, and its branch was hard to predict. The
-    /// matches are then read in text order, as the loop met them.
-    #[inline(always)]
-    fn run<E: Step, R: Step>(self, exact: E, readings: R) {
-        let Pass { m, chars, eligible, s, out, .. } = self;
-        // Room for a slot per character, plus the one each automaton writes past its last match.
-        let room = chars.len() + 1;
-        if s.slots.len() < 2 * room {
-            s.slots.resize(2 * room, (Cursor::default(), 0));
-        }
-        let (ecur, rcur) = (m.exact.as_ref().map(|e| e.start()).unwrap_or_default(), self.readings.map(|r| r.start()).unwrap_or_default());
-        // Characters beyond the BMP, which the symbol table leaves out, are rare: a text
-        // without one is walked by a loop that never asks (an OR of all, not a branch each).
-        let bmp = chars.iter().fold(0, |all, &c| all | c as u32) < 0x1_0000;
-        // SAFETY: `exact` and `readings` are the steps of `m.exact` and of `m.readings`
-        // (or `NoStep` where there is none, or no fuzzy rule looks), and these their starts;
-        // `bmp` holds only where `chars` does.
-        let (ke, kr) = unsafe {
-            if bmp {
-                walk::<_, _, true>(m, chars, (exact, ecur), (readings, rcur), &mut s.slots)
-            } else {
-                walk::<_, _, false>(m, chars, (exact, ecur), (readings, rcur), &mut s.slots)
-            }
-        };
-        let (exact_ends, reading_ends) = (&s.slots[..ke], &s.slots[room..room + kr]);
-        if let Some(e) = &m.exact {
-            for &(cur, end) in exact_ends {
-                m.exact_hits(e, cur, end as usize, eligible, out);
-            }
-        }
-        if let Some(r) = self.readings {
-            for &(cur, end) in reading_ends {
-                let end = end as usize;
-                let take = |u: ReadingUse| match u {
-                    ReadingUse::Window(fi, pi) => {
-                        if eligible[m.fuzzy[fi as usize].rule] {
-                            s.ends.push((fi, pi, end));
-                        }
-                    }
-                    ReadingUse::Piece(d) => s.pieces.push(d),
-                };
-                each_use(r, m.reading_state_uses.as_ref(), &m.reading_uses, cur, take);
-            }
-        }
-    }
-}
-
-/// The loop of [`Pass::run`]: a function of its own, so that its few values stay in
-/// registers. It writes every character's states into `slots`, the exact automaton's from
-/// slot 0 and the reading automaton's from slot `chars.len() + 1`, each with the character
-/// offset after the character, and moves an automaton's next slot on only where phrases
-/// end: a match is then no branch, and handled after the loop. It returns how many
-/// matches each automaton wrote down.
-///
-/// # Safety
-///
-/// `exact` and `readings` are the steps of `m`'s exact and reading automata (or
-/// [`NoStep`]), and `ecur` and `rcur` their start cursors: the steps skip their bounds
-/// checks ([`Step::step`]). With `BMP`, `chars` are all below U+10000: they are looked up
-/// in [`Matcher::symbols`] alone (the call for the others would cost the loop registers).
-#[inline(never)]
-unsafe fn walk<E: Step, R: Step, const BMP: bool>(m: &Matcher, chars: &[char], (exact, ecur): (E, Cursor), (readings, rcur): (R, Cursor), slots: &mut [(Cursor, u32)]) -> (usize, usize) {
-    let room = chars.len() + 1;
-    assert!(slots.len() >= 2 * room && chars.len() < u32::MAX as usize);
-    // The next slot of each automaton, as a pointer: the loop keeps one register fewer.
-    let (mut pe, mut pr) = (slots.as_mut_ptr(), slots[room..].as_mut_ptr());
-    let mut end = 0u32;
-    let (mut ecur, mut rcur) = (ecur.state(), rcur.state());
-    for &c in chars {
-        let c = c as u32;
-        end += 1;
-        let symbols = if BMP || c < 0x1_0000 { m.symbols.get(c) } else { m.symbols_of(c) };
-        // SAFETY: both cursors start at their automaton's start (the caller's contract) and
-        // move only by its steps; `symbols` holds each automaton's own symbol of `c` (or 0),
-        // from `symbols_of`.
-        let (e_hit, r_hit) = unsafe { (exact.step(&mut ecur, symbols as u16), readings.step(&mut rcur, (symbols >> 16) as u16)) };
-        // SAFETY: each pointer has moved on once per match among the characters before this
-        // one, fewer than `room - 1`: it is within its half of `slots`.
-        unsafe {
-            pe.write((Cursor::at(ecur), end));
-            pr.write((Cursor::at(rcur), end));
-            pe = pe.add(e_hit as usize);
-            pr = pr.add(r_hit as usize);
-        }
-    }
-    // SAFETY: both point into `slots`, at or after where they started.
-    unsafe { (pe.offset_from(slots.as_ptr()) as usize, pr.offset_from(slots[room..].as_ptr()) as usize) }
-}
-
 thread_local! {
     static FUZZY_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
@@ -536,7 +362,8 @@ thread_local! {
 mod tests {
     use super::*;
     use crate::rules::normalize::normalize;
-    use crate::rules::{Fuzzy, Kind, Lexical, Phrase, RoleFilter, Severity};
+    use crate::rules::{Fuzzy, Kind, Lexical, Phrase, Reach, RoleFilter, Severity, Trigger};
+    use proptest::prelude::*;
 
     fn rule(phrases: &[&str], unless: &[&str], fuzzy: bool) -> Rule {
         Rule {
@@ -565,23 +392,6 @@ mod tests {
         out.iter().map(|o| (o.rule, o.slot, o.start, o.end, o.mode)).collect()
     }
 
-    /// The pass's flat table holds, for every BMP character, the symbols both automata give
-    /// it, and non-characters (surrogates) hold 0.
-    #[test]
-    fn the_symbol_table_is_both_automata_s_symbols() {
-        let rules = [rule(&["您好", "不知道", "再见"], &["您知道吗"], true), rule(&["订单号123"], &[], false)];
-        let m = Matcher::new(&rules).unwrap();
-        let (e, r) = (m.exact.as_ref().unwrap(), m.readings.as_ref().unwrap());
-        let mut seen = 0;
-        for c in 0..0x1_0000u32 {
-            let want = char::from_u32(c).map_or(0, |ch| e.symbol(ch) as u32 | (r.symbol(ch) as u32) << 16);
-            assert_eq!(m.symbols.get(c), want, "U+{c:04X}");
-            seen += (want != 0) as usize;
-        }
-        // Homophones of the fuzzy phrases' syllables have reading symbols too.
-        assert!(seen > "您好不知道再见订单号123".chars().count(), "{seen}");
-    }
-
     #[test]
     fn one_automaton_reports_overlaps_for_every_rule_using_a_phrase() {
         let rules = [rule(&["不知道", "我不知道"], &[], false), rule(&["不知道"], &["知不知道"], false)];
@@ -598,26 +408,6 @@ mod tests {
         );
         // Ineligible rules get nothing; exclusions are reported in their own slot.
         assert_eq!(find(&m, "你知不知道", &[false, true]), vec![(1, Slot::Unless, 1, 5, MatchMode::Exact), (1, Slot::Any, 2, 5, MatchMode::Exact)]);
-    }
-
-    /// Read per match state or per phrase, a match gives the same occurrences in the same
-    /// order, exact and fuzzy, for phrases sharing suffixes, rules sharing phrases and lists.
-    #[test]
-    fn matches_per_state_are_those_per_phrase() {
-        let rules = [
-            rule(&["您好", "好", "你好您好"], &["好不好"], true),
-            rule(&["好", "再见", "您好"], &[], false),
-            rule(&["在见", "不好", "好"], &["不"], true),
-        ];
-        let dense = Matcher::new(&rules).unwrap();
-        assert!(dense.state_uses.is_some() && dense.reading_state_uses.is_some());
-        let mut per_phrase = Matcher::new(&rules).unwrap();
-        (per_phrase.state_uses, per_phrase.reading_state_uses) = (None, None);
-        for text in ["你好您好，好不好", "再见在见好", "您好好好", "不好意思，再见", ""] {
-            for eligible in [[true, true, true], [false, true, false], [true, false, true]] {
-                assert_eq!(find(&dense, text, &eligible), find(&per_phrase, text, &eligible), "{text} {eligible:?}");
-            }
-        }
     }
 
     #[test]
@@ -660,5 +450,102 @@ mod tests {
     fn a_pack_without_phrases_matches_nothing() {
         let m = Matcher::new(&[]).unwrap();
         assert!(find(&m, "你好", &[]).is_empty());
+    }
+
+    /// What the matcher must find, the slow way: every exact phrase compared at every
+    /// position, and every fuzzy phrase priced by the dynamic programme ([`fuzzy::find`])
+    /// over the whole text, without the automata, pieces or shortcuts.
+    fn reference(rules: &[Rule], text: &Normalized, eligible: &[bool]) -> Vec<Occurrence> {
+        let chars = text.chars();
+        let mut out = Vec::new();
+        for (ri, rule) in rules.iter().enumerate().filter(|(ri, _)| eligible[*ri]) {
+            let mut lists = rule.phrase_slots();
+            lists.push((Slot::Unless, &rule.unless));
+            for (slot, phrases) in lists {
+                let mut seen: Vec<Vec<char>> = Vec::new();
+                for p in phrases {
+                    let pc: Vec<char> = p.normalized().chars().collect();
+                    if pc.is_empty() || seen.contains(&pc) {
+                        continue;
+                    }
+                    for end in pc.len()..=chars.len() {
+                        if chars[end - pc.len()..end] == pc[..] {
+                            out.push(Occurrence { rule: ri, slot, start: end - pc.len(), end, mode: MatchMode::Exact, similarity: 1.0 });
+                        }
+                    }
+                    seen.push(pc);
+                }
+            }
+        }
+        let mut text_syllables = Vec::new();
+        fuzzy::syllables_into(chars, &mut text_syllables);
+        for (ri, rule) in rules.iter().enumerate().filter(|(ri, _)| eligible[*ri]) {
+            let Some(f) = rule.fuzzy else { continue };
+            for (slot, phrases) in rule.phrase_slots() {
+                for p in phrases {
+                    for h in fuzzy::find(&fuzzy::syllables(p.normalized()), &text_syllables, f.min_similarity) {
+                        out.push(Occurrence { rule: ri, slot, start: h.start, end: h.end, mode: MatchMode::Fuzzy, similarity: h.similarity });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn sorted(mut v: Vec<Occurrence>) -> Vec<(usize, Slot, usize, usize, bool, u32)> {
+        let mut v: Vec<_> = v.drain(..).map(|o| (o.rule, o.slot, o.start, o.end, o.mode == MatchMode::Fuzzy, o.similarity.to_bits())).collect();
+        v.sort();
+        v
+    }
+
+    /// Homophones (再在, 是事, 一衣), near readings (知资, 您你), digits, letters, punctuation
+    /// and a character beyond the BMP, so that random phrases recur in random texts, exactly
+    /// and fuzzily.
+    const ALPHABET: &[char] = &['再', '在', '见', '件', '不', '部', '知', '资', '道', '到', '是', '事', '这', '您', '你', '一', '衣', '十', 'a', '，', '𠀀'];
+
+    fn phrase() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(ALPHABET), 1..12).prop_map(|v| v.into_iter().collect())
+    }
+
+    fn phrases(n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Phrase>> {
+        prop::collection::vec(phrase(), n).prop_map(|v| v.iter().map(|p| Phrase::new(p)).collect())
+    }
+
+    fn any_rule() -> impl Strategy<Value = Rule> {
+        let lexical = prop_oneof![
+            phrases(1..4).prop_map(Lexical::Any),
+            prop::collection::vec(phrases(1..3), 1..3).prop_map(Lexical::All),
+            (phrases(1..3), phrases(1..3)).prop_map(|(a, b)| Lexical::Near(crate::rules::Near { a, b, within: 3 })),
+        ];
+        let fuzzy = prop::option::of(prop::sample::select(vec![0.0f32, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 1.0]));
+        (lexical, phrases(0..3), prop::option::of(phrases(1..3)), fuzzy).prop_map(|(lexical, unless, after, fuzzy)| {
+            let mut r = rule(&[], &[], false);
+            r.lexical = Some(lexical);
+            r.unless = unless;
+            r.after = after.map(|phrases| Trigger { role: RoleFilter::Customer, phrases, within: Reach::Utterances(1) });
+            r.fuzzy = fuzzy.map(|min_similarity| Fuzzy { min_similarity });
+            r
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        /// The automata, pieces and shortcuts find exactly what the slow way finds, exact and fuzzy.
+        #[test]
+        fn the_matcher_finds_what_the_slow_way_finds(
+            rules in prop::collection::vec(any_rule(), 1..5),
+            texts in prop::collection::vec(prop::collection::vec(prop::sample::select(ALPHABET), 0..30), 1..4),
+            eligible in prop::collection::vec(any::<bool>(), 5),
+        ) {
+            let m = Matcher::new(&rules).unwrap();
+            let eligible = &eligible[..rules.len()];
+            for text in texts {
+                let text = normalize(&text.into_iter().collect::<String>());
+                let mut out = Vec::new();
+                m.find(&text, eligible, &mut out);
+                prop_assert_eq!(sorted(out), sorted(reference(&rules, &text, eligible)), "{:?}", text.as_str());
+            }
+        }
     }
 }

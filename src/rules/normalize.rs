@@ -282,7 +282,9 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
 /// the run ends. Its room is made once, not checked per character as `push` does (a good
 /// part of a loop with little else to do). A dropped character is written and not counted,
 /// so that punctuation, met a few times in every utterance, costs no branch (mispredicted,
-/// it cost more than the characters around it).
+/// it cost more than the characters around it). Its two unchecked blocks stay: the same in
+/// safe code (room made by `resize`, a block at a time) made the scan bench's whole scan 5 %
+/// slower with the default pack and 11 % with the 2,000-phrase pack.
 #[inline(always)]
 fn kept_run(kept: &RunBits, run: &RunBits, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
     let room = (b.len() - i) / 3;

@@ -230,13 +230,7 @@ impl<'a> Call<'a> {
         let norms = t
             .segments
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                // Each utterance is a heap string of its own, read once: asked for one ahead,
-                // its first bytes arrive while this one is normalised.
-                if let Some(next) = t.segments.get(i + 1) {
-                    prefetch(next.text.as_bytes());
-                }
+            .map(|s| {
                 let first = chars.chars().len();
                 let n = chars.append(&s.text);
                 Norm { first, chars: n.chars, cantonese: n.cantonese, latin: n.latin_letters }
@@ -661,22 +655,6 @@ fn quote(segs: &[Segment], i: usize) -> Utterance {
     Utterance { index: i, role: s.role, start_ms: s.start_ms, end_ms: s.end_ms, text: s.text.clone() }
 }
 
-/// Asks the processor to bring the start of `bytes` into the cache (a hint; no effect
-/// elsewhere than on x86-64).
-#[inline(always)]
-fn prefetch(bytes: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        for line in bytes.chunks(64).take(2) {
-            // SAFETY: a prefetch only hints; it reads nothing and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = bytes;
-}
-
 /// The call's length: the audio's, or the end of the last segment when that is later
 /// (hand-written transcripts may leave the audio duration at 0).
 fn call_duration(t: &Transcript) -> u64 {
@@ -713,68 +691,11 @@ fn expected_span(call: &Call, rule: &Rule) -> (u64, u64) {
 }
 
 /// A stable finding id: the first 16 hex digits of SHA-256 over call, rule, pack version,
-/// start time and position in the utterance, separated by U+001F. The key is written into
-/// one buffer and hashed at once, and the digits written by hand: the scan makes many
-/// findings, and the hasher's piecewise updates and `hex`'s iterator showed in profiles.
+/// start time and position in the utterance, separated by U+001F.
 fn finding_id(call: &str, rule: &str, version: &str, start_ms: u64, utterance: usize, offset: usize) -> String {
-    // On the stack, in SHA-256 blocks, unless the ids are unusually long.
-    let most = call.len() + rule.len() + version.len() + 5 + 3 * 20;
-    let (mut stack, mut heap) = ([[0u8; 64]; STACK_BLOCKS], Vec::new());
-    let key: &mut [u8] = if most + 9 <= STACK_BLOCKS * 64 {
-        stack.as_flattened_mut()
-    } else {
-        heap.resize(most, 0);
-        &mut heap
-    };
-    let mut len = 0;
-    let mut put = |b: &[u8]| {
-        key[len..len + b.len()].copy_from_slice(b);
-        len += b.len();
-    };
-    let mut buf = [0u8; 20];
-    for (i, part) in [call.as_bytes(), rule.as_bytes(), version.as_bytes()].into_iter().enumerate() {
-        if i > 0 {
-            put(&[0x1f]);
-        }
-        put(part);
-    }
-    for n in [start_ms, utterance as u64, offset as u64] {
-        put(&[0x1f]);
-        put(decimal(n, &mut buf));
-    }
-    let digest: [u8; 8] = if heap.is_empty() {
-        sha256_prefix(&mut stack, len)
-    } else {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(&heap[..len])[..8].try_into().expect("8 bytes")
-    };
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(16);
-    for b in digest {
-        id.push(HEX[(b >> 4) as usize] as char);
-        id.push(HEX[(b & 0xF) as usize] as char);
-    }
-    id
-}
-
-/// Blocks of the stack buffer [`finding_id`] hashes in.
-const STACK_BLOCKS: usize = 4;
-
-/// The first 8 bytes of the SHA-256 of the first `len` bytes of `blocks` (the rest zero,
-/// with room for the padding: `len + 9` bytes at most), padded in place and compressed
-/// straight from the buffer: the hasher's own buffering showed in the scan's profiles.
-fn sha256_prefix(blocks: &mut [[u8; 64]; STACK_BLOCKS], len: usize) -> [u8; 8] {
-    const IV: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-    let n = (len + 9).div_ceil(64);
-    let flat = blocks.as_flattened_mut();
-    flat[len] = 0x80;
-    flat[n * 64 - 8..n * 64].copy_from_slice(&(len as u64 * 8).to_be_bytes());
-    let mut state = IV;
-    sha2::block_api::compress256(&mut state, &blocks[..n]);
-    let mut out = [0u8; 8];
-    out[..4].copy_from_slice(&state[0].to_be_bytes());
-    out[4..].copy_from_slice(&state[1].to_be_bytes());
-    out
+    use sha2::{Digest, Sha256};
+    let key = format!("{call}\u{1f}{rule}\u{1f}{version}\u{1f}{start_ms}\u{1f}{utterance}\u{1f}{offset}");
+    hex::encode(&Sha256::digest(key.as_bytes())[..8])
 }
 
 /// Milliseconds as seconds with one decimal, written as `{:.1}` writes `ms as f64 / 1000.0`
@@ -791,19 +712,6 @@ impl std::fmt::Display for Secs {
         }
         let tenths = self.0 / 100 + (self.0 % 100 > 50) as u64;
         write!(f, "{}.{}", tenths / 10, tenths % 10)
-    }
-}
-
-/// `n` in decimal, written into `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
     }
 }
 
