@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::audio::Layout;
+use crate::shared::Layout;
 
 /// The settings a run uses. Field docs are the `callqa.toml` keys.
 #[derive(Clone, Debug, PartialEq, Deserialize)]

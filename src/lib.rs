@@ -5,7 +5,7 @@
 //! [`asr`] (transcribe, weights in [`model`]) → [`transcript`] files → [`rules`] and [`scan`]
 //! (findings) → [`score`] (call scores, period scorecards, under a rubric) → [`report`]
 //! (Parquet and CSV, scorecards, coaching examples). [`eval`] measures it against labels;
-//! [`config`] holds the site settings. Each stage takes and returns plain serialisable structs,
+//! [`config`] holds the site settings; [`shared`] the words every stage uses. Each stage takes and returns plain serialisable structs,
 //! so that it can run, be cached and be tested on its own.
 
 pub mod asr;
@@ -21,5 +21,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod score;
+pub mod shared;
 pub mod transcribe;
 pub mod transcript;

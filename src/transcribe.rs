@@ -13,7 +13,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::asr::{self, DecodeParams, Transcriber};
-use crate::audio::{Layout, Limits};
+use crate::audio::Limits;
+use crate::shared::Layout;
 use crate::transcript::{AudioRef, TRANSCRIPT_VERSION, Transcript};
 
 /// One recording to transcribe.

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::asr::DecodeParams;
-use crate::audio::{Role, SourceFormat};
+use crate::audio::SourceFormat;
+use crate::shared::Role;
 
 /// Version of the transcript schema; bumped on any incompatible change.
 pub const TRANSCRIPT_VERSION: u32 = 1;

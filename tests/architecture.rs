@@ -12,13 +12,12 @@ use std::path::{Path, PathBuf};
 /// The pipeline order: shared helpers first, then ingest → transcribe → scan → score → report,
 /// then what drives them.
 const ORDER: &[&str] = &[
-    "fsutil", "redact", "call", "audio", "model", "asr", "transcript", "transcribe", "rules", "scan", "score", "report", "eval",
+    "shared", "fsutil", "redact", "call", "audio", "model", "asr", "transcript", "transcribe", "rules", "scan", "score", "report", "eval",
     "config", "batch",
 ];
 
 /// Backward edges that exist today, with why they are still there.
 const DEBT: &[(&str, &str)] = &[
-    ("call", "audio"),     // Role and Layout live in audio
     ("asr", "transcript"), // asr builds transcript segments, and transcript names asr's DecodeParams
     ("config", "batch"),   // the file-name pattern lives in batch
     ("report", "batch"),   // report reads run folders (Partition, Stage)

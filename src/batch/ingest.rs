@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 
 use super::pattern::Pattern;
-use crate::audio::Layout;
+use crate::shared::Layout;
 use crate::call::{CallMeta, Direction};
 
 /// A recording or manifest row that did not make a call.

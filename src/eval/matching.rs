@@ -262,7 +262,7 @@ impl fmt::Display for EvalReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::Role;
+    use crate::shared::Role;
     use crate::rules::Severity;
     use crate::scan::Utterance;
 

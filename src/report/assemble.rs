@@ -12,7 +12,7 @@ use std::path::Path;
 use jiff::tz::TimeZone;
 
 use super::{CallRow, ErrorRow, FindingRow, ReportMeta, ScorecardRow, SegmentRow, Tables, REPORT_FORMAT};
-use crate::audio::Role;
+use crate::shared::Role;
 use crate::batch::{Partition, Stage};
 use crate::call::CallMeta;
 use crate::scan::{Finding, FindingsFile, Utterance};

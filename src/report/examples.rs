@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::view::clock;
 use super::{CallRow, FindingRow, Tables};
-use crate::audio::Layout;
+use crate::shared::Layout;
 
 /// Which examples to list.
 #[derive(Clone, Debug, Default)]

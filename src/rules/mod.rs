@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::Role;
+use crate::shared::Role;
 
 pub use load::{Problem, load_pack};
 

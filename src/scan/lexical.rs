@@ -198,9 +198,9 @@ pub(super) fn responses(rule: &Rule, reach: Reach, segs: &[Segment], occ: &[Occ]
 /// mono (mixed) segment when the trigger's role differs from the rule's — in a mono call a
 /// trigger cannot tell who spoke, and "the customer thanked, the agent did not answer" would
 /// fire on the agent's own thanks.
-pub(super) fn may_trigger(rule: &Rule, role: crate::audio::Role) -> bool {
+pub(super) fn may_trigger(rule: &Rule, role: crate::shared::Role) -> bool {
     rule.after.as_ref().is_some_and(|t| {
-        t.role.matches(role) && !(role == crate::audio::Role::Mixed && t.role != rule.role && t.role != RoleFilter::Any)
+        t.role.matches(role) && !(role == crate::shared::Role::Mixed && t.role != rule.role && t.role != RoleFilter::Any)
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::lexical::Hit;
 use super::{Call, Finding, Scanner, Secs, finding_id, language, quote, role_slot};
-use crate::audio::Role;
+use crate::shared::Role;
 use crate::rules::{Metric, RoleFilter, Rule};
 
 impl Scanner {

@@ -15,7 +15,7 @@ mod timing;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::Role;
+use crate::shared::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
 use crate::rules::normalize::{CharBuffer, Normalized, normalize_into};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};

@@ -78,7 +78,7 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::Role;
+    use crate::shared::Role;
     use crate::transcript::Segment;
 
     fn seg(role: Role, start_ms: u64, end_ms: u64) -> Segment {

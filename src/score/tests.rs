@@ -499,7 +499,7 @@ fn days_and_weeks_are_views_without_pay_arithmetic() {
 
 fn said(id: &str, rule: &str, index: usize) -> Finding {
     let mut f = finding(id, rule, "forbidden", Severity::Minor, 5);
-    f.utterance = Some(crate::scan::Utterance { index, role: crate::audio::Role::Agent, start_ms: 0, end_ms: 1000, text: "有没有搞错，说那么大声".into() });
+    f.utterance = Some(crate::scan::Utterance { index, role: crate::shared::Role::Agent, start_ms: 0, end_ms: 1000, text: "有没有搞错，说那么大声".into() });
     f
 }
 

@@ -280,7 +280,7 @@ fn url_part(s: &str) -> String {
 
 /// A 16 kHz 16-bit WAV of the recording (both channels of a stereo call, agent left).
 fn copy_audio(recording: &Path, layout: &str, to: &Path) -> Result<(), String> {
-    let layout = if layout == "agent-right" { crate::audio::Layout::AgentRight } else { crate::audio::Layout::AgentLeft };
+    let layout = if layout == "agent-right" { crate::shared::Layout::AgentRight } else { crate::shared::Layout::AgentLeft };
     let audio = crate::audio::load(recording, layout).map_err(|e| e.to_string())?;
     let len = audio.channels.iter().map(|c| c.samples.len()).min().unwrap_or(0);
     let bytes = super::examples::pcm16_wav(&audio, 0, len).map_err(|e| format!("{}: {e}", to.display()))?;
