@@ -670,25 +670,20 @@ fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {
-    let config = match Config::discover(args.config.as_deref()) {
+    let mut config = match Config::discover(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    // The same pack as `run` uses: the one named, else the built-in one (written to a
-    // temporary folder, since a pack is read from files).
-    let builtin = tempfile::tempdir();
-    let rules = match (args.rules.or(config.rules.clone()), &builtin) {
-        (Some(r), _) => r,
-        (None, Ok(d)) => match callqa::rules::default_pack::write_to(d.path()) {
-            Ok(()) => d.path().to_owned(),
-            Err(e) => return fail(format!("{}: {e}", d.path().display())),
-        },
-        (None, Err(e)) => return fail(format!("a temporary folder for the built-in rule pack: {e}")),
+    config.rules = args.rules.or(config.rules);
+    // The pack `run` would use (the one named, else the built-in one), through run's own
+    // loader; the copy of it that a run keeps goes to a temporary folder here.
+    let kept = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return fail(format!("a temporary folder for the rule pack: {e}")),
     };
-    let Some(pack) = load_pack(&rules) else { return ExitCode::from(2) };
-    let scanner = match callqa::scan::Scanner::new(pack) {
+    let scanner = match callqa::batch::load_rules(&config, kept.path()) {
         Ok(s) => s,
-        Err(e) => return fail(format!("{}: {e}", rules.display())),
+        Err(e) => return fail(e),
     };
     let jobs = args.jobs.or(config.jobs).unwrap_or_else(default_threads);
     let files = match callqa::scan::collect_transcripts(&args.inputs) {
