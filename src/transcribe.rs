@@ -111,8 +111,8 @@ pub fn transcribe_calls(
 }
 
 /// Transcribes one call, or confirms its cached transcript is current; `params.layout` is
-/// replaced by the call's own. The recording's header is checked against `limits` first, then the file is hashed as it streams by, and only a
-/// call that needs transcribing is decoded (see [`crate::audio::load_with`]): no step holds
+/// replaced by the call's own. The recording's header is checked against `limits` first,
+/// then the file is hashed as it streams by, and only a call that needs transcribing is decoded (see [`crate::audio::load_with`]): no step holds
 /// the file's bytes, so memory per call is bounded by its duration, whatever the file says.
 pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, limits: &Limits, out_dir: &Path) -> Outcome {
     let started = Instant::now();
