@@ -92,7 +92,7 @@ impl Default for Config {
             rules: None,
             rubric: None,
             timezone: "Asia/Shanghai".into(),
-            pattern: crate::batch::pattern::DEFAULT_PATTERN.into(),
+            pattern: crate::ingest::pattern::DEFAULT_PATTERN.into(),
             layout: None,
             language: "zh".into(),
             jobs: None,
@@ -105,6 +105,69 @@ impl Default for Config {
     }
 }
 
+/// What the command line says, each overriding `callqa.toml` where set. Every command layers
+/// its flags through [`Config::with`], so a setting means the same under every command.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--config`: the settings file [default: ./callqa.toml when present].
+    pub config: Option<PathBuf>,
+    pub model: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+    pub rubric: Option<PathBuf>,
+    pub reviews: Option<PathBuf>,
+    pub timezone: Option<String>,
+    pub pattern: Option<String>,
+    pub layout: Option<Layout>,
+    pub language: Option<String>,
+    pub jobs: Option<usize>,
+    pub threads: Option<usize>,
+    pub max_call_minutes: Option<u64>,
+    /// Flags that can only switch a setting one way (`--redact`, `--no-html`).
+    pub redact: bool,
+    pub html_redact: bool,
+    pub no_html: bool,
+    pub csv_bom: Option<bool>,
+    pub html_audio: Option<crate::report::html::AudioMode>,
+}
+
+impl Config {
+    /// The settings file ([`Config::discover`]) under the command line's `overrides`; a bad
+    /// value (an unknown time zone, a pattern that does not parse) is an error naming it.
+    pub fn with(o: &Overrides) -> Result<Config, String> {
+        let mut c = Config::discover(o.config.as_deref())?;
+        let set = |slot: &mut Option<PathBuf>, v: &Option<PathBuf>| {
+            if v.is_some() {
+                slot.clone_from(v);
+            }
+        };
+        set(&mut c.model, &o.model);
+        set(&mut c.rules, &o.rules);
+        set(&mut c.rubric, &o.rubric);
+        set(&mut c.scoring.reviews, &o.reviews);
+        if let Some(t) = &o.timezone {
+            c.timezone.clone_from(t);
+            c.time_zone()?;
+        }
+        if let Some(p) = &o.pattern {
+            crate::ingest::pattern::Pattern::parse(p)?;
+            c.pattern.clone_from(p);
+        }
+        c.layout = o.layout.or(c.layout);
+        if let Some(l) = &o.language {
+            c.language.clone_from(l);
+        }
+        c.jobs = o.jobs.or(c.jobs);
+        c.threads = o.threads.or(c.threads);
+        c.max_call_minutes = o.max_call_minutes.unwrap_or(c.max_call_minutes);
+        c.reports.redact |= o.redact;
+        c.reports.html_redact |= o.html_redact;
+        c.reports.html &= !o.no_html;
+        c.reports.csv_bom = o.csv_bom.unwrap_or(c.reports.csv_bom);
+        c.reports.html_audio = o.html_audio.unwrap_or(c.reports.html_audio);
+        Ok(c)
+    }
+}
+
 /// The file looked for in the working directory when `--config` is not given.
 pub const CONFIG_FILE: &str = "callqa.toml";
 
@@ -113,7 +176,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, String> {
         let src = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut c: Config = toml::from_str(&src).map_err(|e| {
-            let (line, col) = e.span().map(|s| crate::rules::load::line_col(&src, s.start)).unwrap_or((0, 0));
+            let (line, col) = e.span().map(|s| crate::shared::problem::line_col(&src, s.start)).unwrap_or((0, 0));
             format!("{}:{line}:{col}: {}", path.display(), e.message().trim())
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -129,7 +192,7 @@ impl Config {
             rebase(p);
         }
         c.time_zone().map_err(|e| format!("{}: {e}", path.display()))?;
-        crate::batch::pattern::Pattern::parse(&c.pattern).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::ingest::pattern::Pattern::parse(&c.pattern).map_err(|e| format!("{}: {e}", path.display()))?;
         c.dir = Some(base.to_owned());
         Ok(c)
     }

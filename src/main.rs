@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use callqa::asr::DecodeParams;
 use callqa::asr::whisper::WhisperEngine;
-use callqa::audio::Layout;
 use callqa::batch::{RunSpec, Source};
-use callqa::config::Config;
-use callqa::transcribe::{self, Outcome};
+use callqa::config::{Config, Overrides};
+use callqa::shared::{Exit, Layout};
+use callqa::transcribe;
+use callqa::transcript::DecodeParams;
 
 /// The scan makes many small, short-lived allocations (findings and their evidence), which
 /// mimalloc serves faster than the system allocator: about 10 % of a scan's time with the
@@ -110,28 +110,20 @@ struct SiteArgs {
 }
 
 impl SiteArgs {
-    fn config(&self) -> Result<Config, String> {
-        let mut c = Config::discover(self.config.as_deref())?;
-        if let Some(r) = &self.rubric {
-            c.rubric = Some(r.clone());
+    /// The command line's part of the settings; [`Config::with`] layers it over callqa.toml.
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            rubric: self.rubric.clone(),
+            reviews: self.reviews.clone(),
+            timezone: self.timezone.clone(),
+            redact: self.redact,
+            csv_bom: self.csv_bom,
+            html_redact: self.html_redact,
+            no_html: self.no_html,
+            html_audio: self.html_audio,
+            ..Overrides::default()
         }
-        if let Some(r) = &self.reviews {
-            c.scoring.reviews = Some(r.clone());
-        }
-        if let Some(t) = &self.timezone {
-            c.timezone = t.clone();
-            c.time_zone()?;
-        }
-        c.reports.redact |= self.redact;
-        if let Some(bom) = self.csv_bom {
-            c.reports.csv_bom = bom;
-        }
-        c.reports.html_redact |= self.html_redact;
-        c.reports.html &= !self.no_html;
-        if let Some(a) = self.html_audio {
-            c.reports.html_audio = a;
-        }
-        Ok(c)
     }
 }
 
@@ -184,16 +176,6 @@ struct NameArgs {
     /// File-name pattern giving call metadata [default: {agent_id}_{yyyymmdd-HHMMSS}_{call_id}.wav].
     #[arg(long)]
     pattern: Option<String>,
-}
-
-impl NameArgs {
-    fn apply(&self, c: &mut Config) -> Result<(), String> {
-        if let Some(p) = &self.pattern {
-            callqa::batch::pattern::Pattern::parse(p)?;
-            c.pattern = p.clone();
-        }
-        Ok(())
-    }
 }
 
 #[derive(clap::Args)]
@@ -382,197 +364,118 @@ enum ModelCommand {
     },
 }
 
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Transcribe(args) => run_transcribe(args),
-        Command::Model(ModelCommand::Import { ct2_dir, out }) => match callqa::model::import_ct2(&ct2_dir, &out) {
-            Ok(report) => {
-                println!("{report}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        },
-        Command::Model(ModelCommand::Quantize { input, out, kind }) => match callqa::model::quantize(&input, &out, kind) {
-            Ok(report) => {
-                println!("{report}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        },
-        Command::Rules(RulesCommand::Check { dir, rubric }) => run_rules_check(&dir, &rubric),
-        Command::Scan(args) => run_scan(args),
-        Command::Run(args) => run_run(args),
-        Command::Merge(args) => run_merge(args),
-        Command::Score(args) => run_score(args),
-        Command::Scorecard(args) => run_scorecard(args),
-        Command::Examples(args) => run_examples(args),
-        Command::Eval(args) => run_eval(args),
-        Command::Html(args) => run_html(args),
-    }
-}
-
-fn print_html(h: &callqa::report::html::HtmlSummary) {
-    for m in &h.audio_missing {
-        eprintln!("html: no audio for {m}");
-    }
-    eprintln!("HTML report: {} ({} pages); open it in a browser", h.dir.join("index.html").display(), h.pages);
-}
-
-fn run_html(args: HtmlArgs) -> ExitCode {
-    let config = match Config::discover(args.config.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    // The set is checked against report.json once, in `read`; locating it is cheap.
-    let dir = match callqa::report::locate(&args.reports) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
-    let (meta, tables) = match read_reports(&dir) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let opts = callqa::report::html::HtmlOptions {
-        audio: args.html_audio.unwrap_or(config.reports.html_audio),
-        redact: args.redact || config.reports.html_redact,
-    };
-    let out = args.out.unwrap_or_else(|| dir.join("html"));
-    match callqa::report::html::write(&out, &meta, &tables, opts) {
-        Ok(h) => {
-            print_html(&h);
-            ExitCode::SUCCESS
+    let outcome = match Cli::parse().command {
+        Command::Transcribe(args) => transcribe(args),
+        Command::Model(ModelCommand::Import { ct2_dir, out }) => callqa::model::import_ct2(&ct2_dir, &out).map(|r| done(r.to_string())).map_err(|e| e.to_string()),
+        Command::Model(ModelCommand::Quantize { input, out, kind }) => {
+            callqa::model::quantize(&input, &out, kind).map(|r| done(r.to_string())).map_err(|e| e.to_string())
         }
-        Err(e) => fail(e),
-    }
+        Command::Rules(RulesCommand::Check { dir, rubric }) => rules_check(&dir, &rubric),
+        Command::Scan(args) => scan(args),
+        Command::Run(args) => run(args),
+        Command::Merge(args) => merge(args),
+        Command::Score(args) => score(args),
+        Command::Scorecard(args) => scorecard(args),
+        Command::Examples(args) => examples(args),
+        Command::Eval(args) => eval(args),
+        Command::Html(args) => html(args),
+    };
+    // The one place outcomes become exit codes: an error is bad usage or configuration,
+    // found before any work (2); otherwise the command's own verdict (0 or 1).
+    let exit = outcome.unwrap_or_else(|e| {
+        eprintln!("callqa: {e}");
+        Exit::Refused
+    });
+    ExitCode::from(exit.code())
 }
 
-fn run_run(args: RunArgs) -> ExitCode {
-    let mut config = match args.site.config().and_then(|mut c| args.names.apply(&mut c).map(|()| c)) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
+/// Prints a command's result on standard output; it succeeded.
+fn done(text: String) -> Exit {
+    println!("{text}");
+    Exit::Success
+}
+
+fn html(args: HtmlArgs) -> Result<Exit, String> {
+    let o = Overrides { config: args.config, html_audio: args.html_audio, html_redact: args.redact, ..Overrides::default() };
+    let config = Config::with(&o)?;
+    // The set is checked against report.json once, in `read`; locating it is cheap.
+    let dir = callqa::report::locate(&args.reports).map_err(|e| e.to_string())?;
+    let (meta, tables) = callqa::report::read(&dir).map_err(|e| e.to_string())?;
+    let opts = callqa::report::html::HtmlOptions { audio: config.reports.html_audio, redact: config.reports.html_redact };
+    let out = args.out.unwrap_or_else(|| dir.join("html"));
+    let h = callqa::report::html::write(&out, &meta, &tables, opts).map_err(|e| e.to_string())?;
+    eprintln!("{h}");
+    Ok(Exit::Success)
+}
+
+fn run(args: RunArgs) -> Result<Exit, String> {
+    let o = Overrides {
+        model: args.model,
+        rules: args.rules,
+        pattern: args.names.pattern,
+        layout: args.layout,
+        jobs: args.jobs,
+        threads: args.threads,
+        max_call_minutes: args.max_call_minutes,
+        ..args.site.overrides()
     };
-    if let Some(r) = args.rules {
-        config.rules = Some(r);
-    }
-    if let Some(m) = args.model {
-        config.model = Some(m);
-    }
-    if let Some(l) = args.layout {
-        config.layout = Some(l);
-    }
-    config.jobs = args.jobs.or(config.jobs);
-    config.threads = args.threads.or(config.threads);
-    config.max_call_minutes = args.max_call_minutes.unwrap_or(config.max_call_minutes);
+    let config = Config::with(&o)?;
     let source = match (args.input, args.manifest) {
         (Some(d), _) => Source::Directory(d),
         (None, Some(m)) => Source::Manifest(m),
-        (None, None) => return fail("give --input DIR or --manifest FILE"),
+        (None, None) => return Err("give --input DIR or --manifest FILE".into()),
     };
     let spec = RunSpec { source, out: args.out, shard: args.shard, config, take_over_lock: args.take_over_lock };
     let progress = callqa::batch::progress::for_stderr();
-    match callqa::batch::run(&spec, progress.as_ref()) {
-        Ok(summary) => {
-            eprintln!("{summary}");
-            if summary.failed > 0 {
-                eprintln!("callqa: {} recording(s) failed; see {}", summary.failed, summary.reports.join("errors.csv").display());
-            }
-            if !summary.unapplied.is_empty() {
-                eprintln!("callqa: {} row(s) of reviews, adjustments, bonuses or staff were not applied; see {}", summary.unapplied.len(), summary.reports.join("errors.csv").display());
-            }
-            if summary.failed > 0 || !summary.unapplied.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS }
-        }
-        Err(e) => fail(e),
+    let summary = callqa::batch::run(&spec, progress.as_ref()).map_err(|e| e.to_string())?;
+    eprintln!("{summary}");
+    let errors = summary.reports.join("errors.csv");
+    if summary.failed > 0 {
+        eprintln!("callqa: {} recording(s) failed; see {}", summary.failed, errors.display());
     }
-}
-
-/// Writes a report set for `partitions` and says how it went; exit 1 when calls failed.
-fn report_partitions(partitions: &[callqa::batch::Partition], config: &Config, out: &std::path::Path, reports: &std::path::Path) -> ExitCode {
-    let _lock = match callqa::batch::lock::RunLock::acquire(out) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    let inputs = match callqa::batch::scoring_inputs(config, out) {
-        Ok(i) => i,
-        Err(e) => return fail(e),
-    };
-    match callqa::batch::write_reports(partitions, config, &inputs, reports) {
-        Ok(callqa::batch::Written { meta, unapplied, html }) => {
-            for u in &unapplied {
-                eprintln!("not applied: {u}");
-            }
-            if let Some(h) = &html {
-                print_html(h);
-            }
-            let count = |name: &str| meta.files.iter().find(|f| f.name == format!("{name}.parquet")).map_or(0, |f| f.rows);
-            eprintln!(
-                "{} calls scored, {} findings, {} scorecards, {} errors; run {}; reports in {}",
-                count("calls"),
-                count("findings"),
-                count("scorecards"),
-                count("errors"),
-                meta.run_id,
-                reports.display()
-            );
-            if count("errors") > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
-        }
-        Err(e) => fail(e),
+    if !summary.unapplied.is_empty() {
+        eprintln!("callqa: {} row(s) of reviews, adjustments, bonuses or staff were not applied; see {}", summary.unapplied.len(), errors.display());
     }
+    Ok(summary.exit())
 }
 
-fn run_merge(args: MergeArgs) -> ExitCode {
-    let config = match args.site.config() {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let parts = match callqa::batch::find_partitions(&args.partitions) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    report_partitions(&parts, &config, &args.out, &args.out.join("reports"))
+/// Writes a report set for `partitions` into `out/reports` and says how it went.
+fn report_partitions(partitions: &[callqa::batch::Partition], config: &Config, out: &std::path::Path) -> Result<Exit, String> {
+    let _lock = callqa::batch::lock::RunLock::acquire(out).map_err(|e| e.to_string())?;
+    let inputs = callqa::batch::scoring_inputs(config, out).map_err(|e| e.to_string())?;
+    let reports = out.join("reports");
+    let written = callqa::batch::write_reports(partitions, config, &inputs, &reports).map_err(|e| e.to_string())?;
+    if let Some(h) = &written.html {
+        eprintln!("{h}");
+    }
+    eprintln!("{written}; reports in {}", reports.display());
+    Ok(written.exit())
 }
 
-fn run_score(args: ScoreArgs) -> ExitCode {
-    let config = match args.site.config().and_then(|mut c| args.names.apply(&mut c).map(|()| c)) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let part = match callqa::batch::partition_from_dirs(&args.transcripts, &args.findings, args.manifest.as_deref(), &config) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    report_partitions(std::slice::from_ref(&part), &config, &args.out, &args.out.join("reports"))
+fn merge(args: MergeArgs) -> Result<Exit, String> {
+    let config = Config::with(&args.site.overrides())?;
+    let parts = callqa::batch::find_partitions(&args.partitions).map_err(|e| e.to_string())?;
+    report_partitions(&parts, &config, &args.out)
 }
 
-fn read_reports(dir: &std::path::Path) -> Result<(callqa::report::ReportMeta, callqa::report::Tables), ExitCode> {
-    callqa::report::read(dir).map_err(fail)
+fn score(args: ScoreArgs) -> Result<Exit, String> {
+    let config = Config::with(&Overrides { pattern: args.names.pattern, ..args.site.overrides() })?;
+    let part = callqa::batch::partition_from_dirs(&args.transcripts, &args.findings, args.manifest.as_deref(), &config).map_err(|e| e.to_string())?;
+    report_partitions(std::slice::from_ref(&part), &config, &args.out)
 }
 
-fn run_scorecard(args: ScorecardArgs) -> ExitCode {
-    let (meta, tables) = match read_reports(&args.reports) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+fn scorecard(args: ScorecardArgs) -> Result<Exit, String> {
+    let (meta, tables) = callqa::report::read(&args.reports).map_err(|e| e.to_string())?;
     let filter = callqa::report::view::ScorecardFilter { agent: args.agent, team: args.team, period: args.period, worst: args.worst };
-    match callqa::report::view::render(&meta, &tables, &filter) {
-        Ok(text) => {
-            print!("{}", callqa::report::view::printable(&text));
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(callqa::report::view::printable(&e)),
-    }
+    let text = callqa::report::view::render(&meta, &tables, &filter).map_err(|e| callqa::report::view::printable(&e))?;
+    print!("{}", callqa::report::view::printable(&text));
+    Ok(Exit::Success)
 }
 
-fn run_examples(args: ExamplesArgs) -> ExitCode {
+fn examples(args: ExamplesArgs) -> Result<Exit, String> {
     use callqa::report::examples;
-    let (_, tables) = match read_reports(&args.reports) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let (_, tables) = callqa::report::read(&args.reports).map_err(|e| e.to_string())?;
     let filter = examples::ExampleFilter {
         rule: args.rule,
         category: args.category,
@@ -581,64 +484,48 @@ fn run_examples(args: ExamplesArgs) -> ExitCode {
         good: args.good,
         redact: !args.no_redact,
     };
-    let found = match examples::select(&tables, &filter) {
-        Ok(f) => f,
-        Err(e) => return fail(e),
-    };
+    let found = examples::select(&tables, &filter)?;
     let mut failed = 0;
     let clips: Vec<Option<PathBuf>> = found
         .iter()
         .map(|e| {
             let dir = args.clips.as_ref()?;
-            match examples::write_clip(e, dir) {
-                Ok(p) => Some(p),
-                Err(err) => {
+            examples::write_clip(e, dir)
+                .inspect_err(|err| {
                     eprintln!("callqa: no clip for {} ({}): {err}", e.call_id, e.label);
                     failed += 1;
-                    None
-                }
-            }
+                })
+                .ok()
         })
         .collect();
     print!("{}", callqa::report::view::printable(&examples::render(&found, &clips)));
-    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    Ok(Exit::from_failures(failed))
 }
 
-fn run_eval(args: EvalArgs) -> ExitCode {
-    let (_, tables) = match read_reports(&args.reports) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    match callqa::eval::evaluate_reports(&args.labels, &tables, args.tolerance_ms) {
-        Ok(report) => {
-            print!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(e),
-    }
+fn eval(args: EvalArgs) -> Result<Exit, String> {
+    let (_, tables) = callqa::report::read(&args.reports).map_err(|e| e.to_string())?;
+    let report = callqa::eval::evaluate_reports(&args.labels, &tables, args.tolerance_ms).map_err(|e| e.to_string())?;
+    print!("{report}");
+    Ok(Exit::Success)
 }
 
-/// Loads a pack, printing each problem; `None` when there were any.
-fn load_pack(dir: &std::path::Path) -> Option<callqa::rules::Pack> {
+/// Checks a pack and the rubrics beside it (or those named), printing every problem with
+/// file and line; any problem is bad configuration.
+fn rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> Result<Exit, String> {
+    let mut problems = 0;
     match callqa::rules::load_pack(dir) {
-        Ok(p) => Some(p),
-        Err(problems) => {
-            for p in &problems {
+        Err(ps) => {
+            for p in &ps {
                 eprintln!("{p}");
             }
-            eprintln!("callqa: {} problem(s) in the rule pack {}", problems.len(), dir.display());
-            None
+            eprintln!("callqa: {} problem(s) in the rule pack {}", ps.len(), dir.display());
+            problems += ps.len();
         }
-    }
-}
-
-fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
-    let mut ok = match load_pack(dir) {
-        Some(pack) => match callqa::scan::Scanner::new(pack.clone()) {
-            // A pack the scanner cannot compile (e.g. too many distinct characters) is not ok.
+        // A pack the scanner cannot compile (e.g. too many distinct characters) is not ok.
+        Ok(pack) => match callqa::scan::Scanner::new(pack.clone()) {
             Err(e) => {
                 eprintln!("{}: {e}", dir.display());
-                false
+                problems += 1;
             }
             Ok(_) => {
                 let warnings = pack.shared_phrases();
@@ -647,142 +534,71 @@ fn run_rules_check(dir: &std::path::Path, rubrics: &[PathBuf]) -> ExitCode {
                 }
                 let note = if warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", warnings.len()) };
                 println!("{}: pack {} version {}, {} rules, ok{note}", dir.display(), pack.name(), pack.version(), pack.rules().len());
-                true
             }
         },
-        None => false,
-    };
+    }
     let rubrics = if rubrics.is_empty() { callqa::score::rubrics_beside(dir) } else { rubrics.to_vec() };
     for path in &rubrics {
         match callqa::score::Rubric::load(path) {
             Ok(r) => println!("{}: rubric {} version {}, ok", path.display(), r.name, r.version()),
-            Err(problems) => {
-                for p in &problems {
+            Err(ps) => {
+                for p in &ps {
                     eprintln!("{p}");
                 }
-                eprintln!("callqa: {} problem(s) in the rubric {}", problems.len(), path.display());
-                ok = false;
+                eprintln!("callqa: {} problem(s) in the rubric {}", ps.len(), path.display());
+                problems += ps.len();
             }
         }
     }
-    // An invalid pack or rubric is bad configuration, exit 2, as under every other command.
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+    Ok(if problems > 0 { Exit::Refused } else { Exit::Success })
 }
 
-fn run_scan(args: ScanArgs) -> ExitCode {
-    let mut config = match Config::discover(args.config.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    config.rules = args.rules.or(config.rules);
+fn scan(args: ScanArgs) -> Result<Exit, String> {
+    let config = Config::with(&Overrides { config: args.config, rules: args.rules, jobs: args.jobs, ..Overrides::default() })?;
     // The pack `run` would use (the one named, else the built-in one), through run's own
     // loader; the copy of it that a run keeps goes to a temporary folder here.
-    let kept = match tempfile::tempdir() {
-        Ok(d) => d,
-        Err(e) => return fail(format!("a temporary folder for the rule pack: {e}")),
-    };
-    let scanner = match callqa::batch::load_rules(&config, kept.path()) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let jobs = args.jobs.or(config.jobs).unwrap_or_else(default_threads);
-    let files = match callqa::scan::collect_transcripts(&args.inputs) {
-        Ok(f) => f,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
-        return fail(format!("{}: {e}", args.out.display()));
-    }
+    let kept = tempfile::tempdir().map_err(|e| format!("a temporary folder for the rule pack: {e}"))?;
+    let scanner = callqa::batch::load_rules(&config, kept.path()).map_err(|e| e.to_string())?;
+    let (jobs, _) = config.parallelism();
+    let files = callqa::scan::collect_transcripts(&args.inputs).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let started = Instant::now();
     let outcomes = callqa::scan::scan_files(&scanner, &files, &args.out, jobs, &|o| {
         if let callqa::scan::ScanOutcome::Failed { error, .. } = o {
             eprintln!("FAILED {error}");
         }
     });
-    let failed = outcomes.iter().filter(|o| matches!(o, callqa::scan::ScanOutcome::Failed { .. })).count();
-    let findings: usize = outcomes
-        .iter()
-        .map(|o| match o {
-            callqa::scan::ScanOutcome::Done { findings, .. } => *findings,
-            _ => 0,
-        })
-        .sum();
-    eprintln!(
-        "{} calls: {} scanned, {failed} failed; {findings} findings with pack {} {} in {:.2} s; findings in {}",
-        outcomes.len(),
-        outcomes.len() - failed,
-        scanner.pack().name(),
-        scanner.pack().version(),
-        started.elapsed().as_secs_f64(),
-        args.out.display()
-    );
-    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    let tally = callqa::scan::ScanTally::of(&outcomes, &scanner, started.elapsed().as_millis() as u64);
+    eprintln!("{tally}; findings in {}", args.out.display());
+    Ok(tally.exit())
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("callqa: {e}");
-    ExitCode::from(2)
-}
-
-fn run_transcribe(args: TranscribeArgs) -> ExitCode {
-    let mut config = match Config::discover(args.config.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
+fn transcribe(args: TranscribeArgs) -> Result<Exit, String> {
+    let o = Overrides {
+        config: args.config,
+        model: args.model,
+        language: args.language,
+        layout: args.layout,
+        jobs: args.jobs,
+        threads: args.threads,
+        max_call_minutes: args.max_call_minutes,
+        ..Overrides::default()
     };
-    config.model = args.model.or(config.model);
-    config.language = args.language.unwrap_or(config.language);
-    config.layout = args.layout.or(config.layout);
-    config.jobs = args.jobs.or(config.jobs);
-    config.threads = args.threads.or(config.threads);
-    config.max_call_minutes = args.max_call_minutes.unwrap_or(config.max_call_minutes);
+    let config = Config::with(&o)?;
     let (jobs, threads) = config.parallelism();
-    let mut calls = match transcribe::collect_inputs(&args.inputs) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+    let mut calls = transcribe::collect_inputs(&args.inputs)?;
     for c in &mut calls {
         c.layout = config.layout;
     }
-    let params = DecodeParams { language: config.language.clone(), packing: args.packing, ..DecodeParams::default() };
-    let engine = match config.model_path().and_then(|m| WhisperEngine::load(&m, threads).map_err(|e| e.to_string())) {
-        Ok(e) => e,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
-        return fail(format!("{}: {e}", args.out.display()));
-    }
+    let params = DecodeParams { packing: args.packing, ..callqa::batch::decode_params(&config) };
+    let engine = WhisperEngine::load(&config.model_path()?, threads).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let started = Instant::now();
-    let total = calls.len();
     let finished = AtomicUsize::new(0);
     let outcomes = transcribe::transcribe_calls(&engine, &calls, &params, &config.audio_limits(), &args.out, jobs, &|o| {
-        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-        match o {
-            Outcome::Done { call_id, audio_ms, wall_ms, .. } => eprintln!(
-                "[{n}/{total}] {call_id}: {:.1} s of audio in {:.1} s",
-                *audio_ms as f64 / 1000.0,
-                *wall_ms as f64 / 1000.0
-            ),
-            Outcome::Cached { call_id, .. } => eprintln!("[{n}/{total}] {call_id}: up to date"),
-            Outcome::Failed { error, .. } => eprintln!("[{n}/{total}] FAILED {error}"),
-        }
+        eprintln!("{}", o.line(finished.fetch_add(1, Ordering::Relaxed) + 1, calls.len()));
     });
-    let failed = outcomes.iter().filter(|o| matches!(o, Outcome::Failed { .. })).count();
-    let audio_ms: u64 = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Done { audio_ms, .. } => *audio_ms,
-            _ => 0,
-        })
-        .sum();
-    let wall = started.elapsed().as_secs_f64();
-    eprintln!(
-        "{} calls: {} transcribed, {} up to date, {failed} failed; {:.1} s of audio in {wall:.1} s ({:.1}× real time); transcripts in {}",
-        total,
-        outcomes.iter().filter(|o| matches!(o, Outcome::Done { .. })).count(),
-        outcomes.iter().filter(|o| matches!(o, Outcome::Cached { .. })).count(),
-        audio_ms as f64 / 1000.0,
-        if wall > 0.0 { audio_ms as f64 / 1000.0 / wall } else { 0.0 },
-        args.out.display()
-    );
-    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    let tally = transcribe::Tally::of(&outcomes, started.elapsed().as_millis() as u64);
+    eprintln!("{tally}; transcripts in {}", args.out.display());
+    Ok(tally.exit())
 }

@@ -6,26 +6,14 @@
 //! model and parameters is skipped, so a re-run after a crash or a rule change only does what
 //! is missing. One bad recording is reported and the rest go on.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use crate::asr::{self, DecodeParams, Transcriber};
 use crate::audio::Limits;
 use crate::shared::Layout;
+pub use crate::ingest::{CallInput, from_paths as collect_inputs};
 use crate::transcript::{AudioRef, TRANSCRIPT_VERSION, Transcript};
-
-/// One recording to transcribe.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallInput {
-    pub call_id: String,
-    pub path: PathBuf,
-    /// Which stereo channel is the agent, when something says so (manifest, file name,
-    /// folder, site setting); a stereo recording without one is refused, not guessed.
-    pub layout: Option<Layout>,
-}
 
 /// Why a stereo recording without a layout is not transcribed, and the ways to give one.
 pub const NO_LAYOUT: &str = "stereo recording with no channel layout: say which channel is the agent in the manifest's \
@@ -43,45 +31,6 @@ pub enum Outcome {
     Failed { call_id: String, path: PathBuf, error: String },
 }
 
-/// Collects the WAV recordings named by `paths`: files as given, directories searched (not
-/// recursively) for `*.wav`, in name order. Call ids are file stems and must be unique.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<CallInput>, String> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            let mut found: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            // A file named on the command line that is missing or unreadable fails alone,
-            // when it is read, like any bad recording; the others are still transcribed.
-            files.push(p.clone());
-        }
-    }
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let call_id = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("{}: cannot take a call id from this file name", f.display()))?;
-        if let Some(prev) = seen.insert(call_id.clone(), f.clone()) {
-            return Err(format!(
-                "call id {call_id:?} is used by both {} and {}; rename one",
-                prev.display(),
-                f.display()
-            ));
-        }
-        out.push(CallInput { call_id, path: f, layout: None });
-    }
-    Ok(out)
-}
-
 /// Transcribes `calls` into `out_dir`, `jobs` calls at a time; `on_outcome` is called as each
 /// call finishes (from worker threads).
 pub fn transcribe_calls(
@@ -93,21 +42,11 @@ pub fn transcribe_calls(
     jobs: usize,
     on_outcome: &(dyn Fn(&Outcome) + Sync),
 ) -> Vec<Outcome> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build();
-    let run = || {
-        calls
-            .par_iter()
-            .map(|c| {
-                let o = transcribe_one(engine, c, params, limits, out_dir);
-                on_outcome(&o);
-                o
-            })
-            .collect()
-    };
-    match pool {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    }
+    crate::shared::par::map(calls, jobs, |c| {
+        let o = transcribe_one(engine, c, params, limits, out_dir);
+        on_outcome(&o);
+        o
+    })
 }
 
 /// Transcribes one call, or confirms its cached transcript is current; `params.layout` is
@@ -200,5 +139,63 @@ mod tests {
         assert!(err.contains("\"c1\"") && err.contains("rename"), "{err}");
         let got = collect_inputs(&[d.path().join("nope.wav"), d.path().join("c1.wav")]).unwrap();
         assert_eq!(got.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(), ["nope", "c1"]);
+    }
+}
+
+/// What `callqa transcribe` says when it is done, from its calls' outcomes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tally {
+    pub total: usize,
+    pub transcribed: usize,
+    pub cached: usize,
+    pub failed: usize,
+    /// Audio transcribed now (not the calls already up to date).
+    pub audio_ms: u64,
+    pub wall_ms: u64,
+}
+
+impl Tally {
+    pub fn of(outcomes: &[Outcome], wall_ms: u64) -> Tally {
+        let mut t = Tally { total: outcomes.len(), transcribed: 0, cached: 0, failed: 0, audio_ms: 0, wall_ms };
+        for o in outcomes {
+            match o {
+                Outcome::Done { audio_ms, .. } => {
+                    t.transcribed += 1;
+                    t.audio_ms += audio_ms;
+                }
+                Outcome::Cached { .. } => t.cached += 1,
+                Outcome::Failed { .. } => t.failed += 1,
+            }
+        }
+        t
+    }
+
+    pub fn exit(&self) -> crate::shared::Exit {
+        crate::shared::Exit::from_failures(self.failed)
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (audio, wall) = (self.audio_ms as f64 / 1000.0, self.wall_ms as f64 / 1000.0);
+        let speed = if wall > 0.0 { audio / wall } else { 0.0 };
+        write!(
+            f,
+            "{} calls: {} transcribed, {} up to date, {} failed; {audio:.1} s of audio in {wall:.1} s ({speed:.1}× real time)",
+            self.total, self.transcribed, self.cached, self.failed
+        )
+    }
+}
+
+impl Outcome {
+    /// One line for a progress log: `[N/TOTAL] …`.
+    pub fn line(&self, n: usize, total: usize) -> String {
+        match self {
+            Outcome::Done { call_id, audio_ms, wall_ms, .. } => {
+                format!("[{n}/{total}] {call_id}: {:.1} s of audio in {:.1} s", *audio_ms as f64 / 1000.0, *wall_ms as f64 / 1000.0)
+            }
+            Outcome::Cached { call_id, .. } => format!("[{n}/{total}] {call_id}: up to date"),
+            Outcome::Failed { error, .. } => format!("[{n}/{total}] FAILED {error}"),
+        }
     }
 }

@@ -2,25 +2,18 @@
 //! before it in the pipeline order below, never one after it. The test reads each module's
 //! source (outside `#[cfg(test)]`) for `crate::NAME` paths and checks every edge.
 //!
-//! Edges that still run against the order are listed in `DEBT`, each to be removed (issue 20:
-//! shared types move to one core module). The list must be exact: a new backward edge fails the
-//! test, and so does a listed one that is gone, so that the list only ever shrinks.
+//! There are no exceptions: a type two stages share belongs in the core (`shared`, and the
+//! transcript model), not in the later stage. A second test keeps the scan and scoring free
+//! of the audio and Whisper stages, even indirectly.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The pipeline order: shared helpers first, then ingest → transcribe → scan → score → report,
-/// then what drives them.
+/// The pipeline order: the core (shared words, file helpers, call metadata, the transcript
+/// model) first, then ingest → transcribe → scan → score → report, then what drives them.
 const ORDER: &[&str] = &[
-    "shared", "fsutil", "redact", "call", "audio", "model", "asr", "transcript", "transcribe", "rules", "scan", "score", "report", "eval",
-    "config", "batch",
-];
-
-/// Backward edges that exist today, with why they are still there.
-const DEBT: &[(&str, &str)] = &[
-    ("asr", "transcript"), // asr builds transcript segments, and transcript names asr's DecodeParams
-    ("config", "batch"),   // the file-name pattern lives in batch
-    ("report", "batch"),   // report reads run folders (Partition, Stage)
+    "shared", "fsutil", "redact", "call", "transcript", "ingest", "audio", "model", "asr", "transcribe", "rules", "scan", "score", "report",
+    "eval", "config", "batch",
 ];
 
 fn module_files(src: &Path, name: &str) -> Vec<PathBuf> {
@@ -78,9 +71,33 @@ fn modules_only_use_the_ones_before_them() {
             }
         }
     }
-    let debt: BTreeSet<(String, String)> = DEBT.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    let new: Vec<_> = backward.difference(&debt).collect();
-    let paid: Vec<_> = debt.difference(&backward).collect();
-    assert!(new.is_empty(), "modules using later ones (move the shared type to an earlier module): {new:?}");
-    assert!(paid.is_empty(), "these edges are gone: remove them from DEBT: {paid:?}");
+    assert!(backward.is_empty(), "modules using later ones (move the shared type to an earlier module): {backward:?}");
+}
+
+/// The modules `name` uses, directly or through others.
+fn reach(src: &Path, name: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![name.to_owned()];
+    while let Some(m) = todo.pop() {
+        for f in module_files(src, &m) {
+            for used in uses(&std::fs::read_to_string(&f).unwrap()) {
+                if ORDER.contains(&used.as_str()) && used != m && seen.insert(used.clone()) {
+                    todo.push(used);
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// The scan and scoring read transcripts; they must build without the audio decoder, the
+/// Whisper stage or the model files, so that they can be tested and changed on their own.
+#[test]
+fn scan_and_score_do_not_reach_audio_or_whisper() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for stage in ["rules", "scan", "score"] {
+        let r = reach(&src, stage);
+        let bad: Vec<&str> = ["audio", "asr", "model", "transcribe", "ingest"].into_iter().filter(|m| r.contains(*m)).collect();
+        assert!(bad.is_empty(), "{stage} reaches {bad:?} (through {r:?})");
+    }
 }

@@ -1,5 +1,5 @@
 //! Ingest's text inputs: the file-name pattern parser and matcher (`Pattern::parse`,
-//! `Pattern::match_name`), and the manifest CSV reader (`batch::ingest::from_manifest`).
+//! `Pattern::match_name`), and the manifest CSV reader (`ingest::from_manifest`).
 //!
 //! Input: `pattern` NUL `file name` NUL `manifest.csv`. The manifest reader takes a path, so
 //! the CSV is written to a temporary folder (one per process, overwritten on each input),
@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use callqa::batch::ingest::{from_manifest, parse_instant};
-use callqa::batch::pattern::{DEFAULT_PATTERN, Pattern};
+use callqa::ingest::{from_manifest, parse_instant};
+use callqa::ingest::pattern::{DEFAULT_PATTERN, Pattern};
 use jiff::tz::TimeZone;
 use libfuzzer_sys::fuzz_target;
 

@@ -12,47 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::transcript::VadParams;
+
 /// Samples per VAD frame: earshot's fixed 16 ms at 16 kHz.
 pub const FRAME: usize = 256;
 const FRAME_MS: u64 = 16;
-
-/// Tunable VAD settings. They are part of a transcript's decode parameters, so a change
-/// invalidates cached transcripts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct VadParams {
-    /// Frame score at or above which speech starts.
-    pub threshold: f32,
-    /// Frame score below which speech may end (hysteresis: lower than `threshold`).
-    pub release: f32,
-    /// Frames quieter than this (dBFS RMS) are silence whatever their score.
-    pub energy_floor_db: f32,
-    /// Frames must also be this much louder (dB) than the channel's noise floor, taken as
-    /// the `noise_percentile` quietest frame.
-    pub noise_margin_db: f32,
-    pub noise_percentile: f32,
-    /// Regions shorter than this are dropped as clicks and breaths.
-    pub min_speech_ms: u64,
-    /// Gaps shorter than this between two regions are bridged.
-    pub min_silence_ms: u64,
-    /// Padding added on both sides of each region (clamped to the channel).
-    pub pad_ms: u64,
-}
-
-impl Default for VadParams {
-    fn default() -> Self {
-        VadParams {
-            threshold: 0.5,
-            release: 0.35,
-            energy_floor_db: -55.0,
-            noise_margin_db: 8.0,
-            noise_percentile: 0.1,
-            min_speech_ms: 200,
-            min_silence_ms: 600,
-            pad_ms: 200,
-        }
-    }
-}
 
 /// A half-open time span `[start_ms, end_ms)` on a channel's timeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

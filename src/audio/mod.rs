@@ -22,60 +22,16 @@ mod g711;
 mod resample;
 mod wav;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 
-pub use crate::shared::{Layout, ParseLayoutError, Role};
+pub use crate::shared::{Codec, Layout, ParseLayoutError, Role, SourceFormat};
 pub use g711::{alaw_to_linear, ulaw_to_linear};
 pub use resample::output_len;
 pub use wav::{MAX_RATE, MIN_RATE};
 
 /// Sample rate of every decoded channel (what the ASR models expect).
 pub const TARGET_RATE: u32 = 16_000;
-
-/// How the samples were stored in the file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "codec", rename_all = "snake_case")]
-pub enum Codec {
-    /// Integer PCM; `bits` is the container width (8, 16, 24 or 32).
-    Pcm { bits: u16 },
-    /// IEEE float, 32 or 64 bits.
-    Float { bits: u16 },
-    /// G.711 µ-law, 8 bits.
-    MuLaw,
-    /// G.711 A-law, 8 bits.
-    ALaw,
-}
-
-impl fmt::Display for Codec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Codec::Pcm { bits } => write!(f, "{bits}-bit PCM"),
-            Codec::Float { bits } => write!(f, "{bits}-bit float"),
-            Codec::MuLaw => f.write_str("G.711 mu-law"),
-            Codec::ALaw => f.write_str("G.711 A-law"),
-        }
-    }
-}
-
-/// The file as it was, before conversion.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SourceFormat {
-    pub codec: Codec,
-    pub sample_rate: u32,
-    pub channels: u16,
-    /// Whole frames actually decoded (less than the header declares for a cut file).
-    pub frames: u64,
-}
-
-impl SourceFormat {
-    /// Duration of the source in milliseconds (rounded down).
-    pub fn duration_ms(&self) -> u64 {
-        (self.frames as u128 * 1000 / self.sample_rate.max(1) as u128) as u64
-    }
-}
 
 /// One speaker's signal: 16 kHz mono, samples in [-1, 1].
 #[derive(Clone, Debug)]

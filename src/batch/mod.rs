@@ -24,27 +24,28 @@
 //! transcripts current and decodes only the rest. Findings, scores and reports are always
 //! recomputed from the transcripts, so a resumed run's reports equal an uninterrupted one's.
 
-pub mod ingest;
 pub mod lock;
-pub mod pattern;
+pub mod store;
 pub mod progress;
 pub mod shard;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::asr::{DecodeParams, Transcriber};
 use crate::call::CallMeta;
 use crate::config::Config;
-use crate::scan::{FindingsFile, Scanner};
+use crate::scan::Scanner;
 use crate::transcribe::{CallInput, Outcome};
-use crate::transcript::Transcript;
-pub use ingest::IngestError;
+use crate::ingest::{self, pattern};
+pub use crate::ingest::IngestError;
 pub use progress::Progress;
 pub use shard::Shard;
+pub use crate::shared::Stage;
+pub use store::{CallStatus, Partition, PartitionStatus, find_partitions, partition_from_dirs, read_partition};
+use store::write_json;
 
 /// Where a run's calls come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,59 +54,6 @@ pub enum Source {
     Directory(PathBuf),
     /// A manifest CSV.
     Manifest(PathBuf),
-}
-
-/// A pipeline stage, as named in the `errors` report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Ingest,
-    Transcribe,
-    Scan,
-    Score,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Ingest => "ingest",
-            Stage::Transcribe => "transcribe",
-            Stage::Scan => "scan",
-            Stage::Score => "score",
-        }
-    }
-}
-
-/// What became of one call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CallStatus {
-    pub call_id: String,
-    pub path: PathBuf,
-    /// Set when the call failed; `error` says why, naming the file.
-    pub failed_at: Option<Stage>,
-    pub error: Option<String>,
-    pub audio_ms: u64,
-    /// Whether the transcript was already there (a resumed run).
-    pub cached: bool,
-    /// Wall time spent transcribing and scanning this call.
-    pub transcribe_ms: u64,
-    pub scan_ms: u64,
-}
-
-/// `work/status.json`: a partition's outcome, enough for `merge` without the recordings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PartitionStatus {
-    /// `(index, count)` of a sharded run.
-    pub shard: Option<(u32, u32)>,
-    pub pack: String,
-    pub pack_version: String,
-    /// SHA-256 of the pack's files ([`crate::rules::Pack::sha256`]); empty when unknown
-    /// (`callqa score` over findings made elsewhere).
-    #[serde(default)]
-    pub pack_sha256: String,
-    pub model_sha256: String,
-    pub calls: Vec<CallStatus>,
-    pub ingest_errors: Vec<IngestError>,
 }
 
 /// A run's summary, printed at the end and kept as `run.json`.
@@ -144,6 +92,12 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// Failed calls or recordings, or rows of the supervisors' files that applied to nothing,
+    /// make a run that ended with failures.
+    pub fn exit(&self) -> crate::shared::Exit {
+        crate::shared::Exit::from_failures(self.failed + self.unapplied.len())
+    }
+
     /// Audio hours transcribed per wall-clock hour (cached calls do not count).
     pub fn speed(&self) -> f64 {
         if self.wall_ms == 0 { 0.0 } else { self.transcribed_ms as f64 / self.wall_ms as f64 }
@@ -276,10 +230,7 @@ pub fn process(
         progress.call_done(&status);
         status
     };
-    let calls: Vec<CallStatus> = match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
-        Ok(pool) => pool.install(|| ingested.calls.par_iter().map(one).collect()),
-        Err(_) => ingested.calls.iter().map(one).collect(),
-    };
+    let calls: Vec<CallStatus> = crate::shared::par::map(&ingested.calls, jobs, one);
     progress.finish();
     let status = PartitionStatus {
         shard: shard.map(|s| (s.index(), s.count())),
@@ -345,88 +296,6 @@ pub fn split(jobs: usize, threads: usize) -> String {
     format!("{} × {}", plural(jobs, "job"), plural(threads, "thread"))
 }
 
-pub(crate) fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), RunError> {
-    let json = serde_json::to_vec_pretty(value).map_err(|e| RunError(format!("{}: {e}", path.display())))?;
-    crate::fsutil::write_atomic(path, &json).map_err(|e| RunError(format!("{}: {e}", path.display())))
-}
-
-/// A partition read back from its run directory: what `merge` combines.
-#[derive(Clone, Debug)]
-pub struct Partition {
-    /// Where its transcripts (`ID.json`) and findings (`ID.findings.json`) are.
-    pub transcripts: PathBuf,
-    pub findings: PathBuf,
-    pub calls: Vec<CallMeta>,
-    pub status: PartitionStatus,
-}
-
-/// Reads `work/calls.json` and `work/status.json` of a run directory.
-pub fn read_partition(dir: &Path) -> Result<Partition, RunError> {
-    let read = |name: &str| -> Result<Vec<u8>, RunError> {
-        let p = dir.join("work").join(name);
-        std::fs::read(&p).map_err(|e| RunError(format!("{}: {e} (is this a callqa run directory that finished?)", p.display())))
-    };
-    let calls: Vec<CallMeta> = serde_json::from_slice(&read("calls.json")?)
-        .map_err(|e| RunError(format!("{}: {e}", dir.join("work/calls.json").display())))?;
-    let status: PartitionStatus = serde_json::from_slice(&read("status.json")?)
-        .map_err(|e| RunError(format!("{}: {e}", dir.join("work/status.json").display())))?;
-    Ok(Partition { transcripts: dir.join("work/transcripts"), findings: dir.join("work/findings"), calls, status })
-}
-
-/// The partitions under `paths`: each path is a run directory, or a folder whose
-/// `shard-I-of-N` subfolders are. All must be shards of one split, each present once.
-pub fn find_partitions(paths: &[PathBuf]) -> Result<Vec<Partition>, RunError> {
-    let mut dirs = Vec::new();
-    for p in paths {
-        if p.join("work/status.json").is_file() {
-            dirs.push(p.clone());
-            continue;
-        }
-        let rd = std::fs::read_dir(p).map_err(|e| RunError(format!("{}: {e}", p.display())))?;
-        let mut subs: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|d| d.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("shard-")) && d.join("work/status.json").is_file())
-            .collect();
-        if subs.is_empty() {
-            return Err(RunError(format!("{}: neither a finished run directory (work/status.json) nor a folder of shard-I-of-N run directories", p.display())));
-        }
-        subs.sort();
-        dirs.extend(subs);
-    }
-    let parts = dirs.iter().map(|d| read_partition(d)).collect::<Result<Vec<_>, _>>()?;
-    let shards: Vec<Option<(u32, u32)>> = parts.iter().map(|p| p.status.shard).collect();
-    if let Some(Some((_, n))) = shards.first() {
-        let mut seen: Vec<u32> = Vec::new();
-        for (s, d) in shards.iter().zip(&dirs) {
-            match s {
-                Some((i, m)) if m == n && !seen.contains(i) => seen.push(*i),
-                Some((i, m)) if m == n => return Err(RunError(format!("{}: shard {i}/{m} is given twice", d.display()))),
-                other => {
-                    return Err(RunError(format!(
-                        "{}: is {}, but the first partition is one of {n} shards",
-                        d.display(),
-                        other.map(|(i, m)| format!("shard {i}/{m}")).unwrap_or_else(|| "an unsharded run".into())
-                    )))
-                }
-            }
-        }
-        let missing: Vec<String> = (0..*n).filter(|i| !seen.contains(i)).map(|i| format!("{i}/{n}")).collect();
-        if !missing.is_empty() {
-            return Err(RunError(format!("shard(s) {} missing; merge needs every shard of the split", missing.join(", "))));
-        }
-    }
-    let versions: Vec<&str> = parts.iter().map(|p| p.status.pack_version.as_str()).collect();
-    if versions.windows(2).any(|w| w[0] != w[1]) {
-        return Err(RunError(format!("the partitions were scanned with different rule pack versions ({}); re-run them with one pack", versions.join(", "))));
-    }
-    let mut packs: Vec<&str> = parts.iter().map(|p| p.status.pack_sha256.as_str()).filter(|s| !s.is_empty()).collect();
-    packs.dedup();
-    if packs.len() > 1 {
-        return Err(RunError("the partitions were scanned with different rule pack files under one version; re-run them with one pack".into()));
-    }
-    Ok(parts)
-}
-
 /// Scoring inputs for a run: the rubric (configured, else built in) and the optional review,
 /// adjustment, bonus and staff files (configured, else `reviews.csv` etc. in `run_dir`).
 pub struct ScoringInputs {
@@ -441,7 +310,7 @@ pub struct ScoringInputs {
 /// Loads [`ScoringInputs`]; every problem in any file is listed with file and line.
 pub fn scoring_inputs(config: &Config, run_dir: &Path) -> Result<ScoringInputs, RunError> {
     use crate::score::{Adjustments, Bonuses, Reviews, Rubric, Staff};
-    let problems = |ps: Vec<crate::rules::Problem>| RunError(ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
+    let problems = |ps: Vec<crate::shared::problem::Problem>| RunError(ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
     let rubric = match &config.rubric {
         Some(p) => Rubric::load(p).map_err(problems)?,
         None => Rubric::default_embedded(),
@@ -486,6 +355,37 @@ pub struct Written {
     pub html: Option<crate::report::html::HtmlSummary>,
 }
 
+impl Written {
+    /// Rows of a table of the set (`calls`, `findings`, `scorecards`, `errors`).
+    pub fn rows(&self, table: &str) -> usize {
+        let name = format!("{table}.parquet");
+        self.meta.files.iter().find(|f| f.name == name).map_or(0, |f| f.rows)
+    }
+
+    /// Errors rows (failed calls, rows of the supervisors' files that applied to nothing)
+    /// make a set written with failures.
+    pub fn exit(&self) -> crate::shared::Exit {
+        crate::shared::Exit::from_failures(self.rows("errors"))
+    }
+}
+
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for u in &self.unapplied {
+            writeln!(f, "not applied: {u}")?;
+        }
+        write!(
+            f,
+            "{} calls scored, {} findings, {} scorecards, {} errors; run {}",
+            self.rows("calls"),
+            self.rows("findings"),
+            self.rows("scorecards"),
+            self.rows("errors"),
+            self.meta.run_id
+        )
+    }
+}
+
 /// Scores `partitions` and writes their report set into `reports_dir`.
 pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &ScoringInputs, reports_dir: &Path) -> Result<Written, RunError> {
     let tz = config.time_zone()?;
@@ -498,7 +398,7 @@ pub fn write_reports(partitions: &[Partition], config: &Config, inputs: &Scoring
         tz: &tz,
         inputs_sha256: inputs.files_sha256.clone(),
     };
-    let (meta, tables) = crate::report::assemble::assemble(partitions, &scoring, crate::report::assemble::TextOptions { redact: config.reports.redact });
+    let (meta, tables) = crate::report::assemble::assemble(store::contents(partitions), &scoring, crate::report::assemble::TextOptions { redact: config.reports.redact });
     let unapplied = tables
         .errors
         .iter()
@@ -592,95 +492,3 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
 
 #[cfg(test)]
 mod tests;
-
-/// A partition from separate `callqa transcribe` and `callqa scan` output folders (what
-/// `callqa score` scores): metadata from a manifest, or from the recordings' names through
-/// the configured pattern.
-pub fn partition_from_dirs(transcripts: &Path, findings: &Path, manifest: Option<&Path>, config: &Config) -> Result<Partition, RunError> {
-    let tz = config.time_zone()?;
-    let files = crate::scan::collect_transcripts(&[transcripts.to_owned()]).map_err(|e| RunError(e.to_string()))?;
-    let by_manifest = match manifest {
-        Some(m) => {
-            let ing = ingest::from_manifest(m, &tz, config.layout)?;
-            Some(ing.calls.into_iter().map(|c| (c.call_id.clone(), c)).collect::<std::collections::HashMap<_, _>>())
-        }
-        None => None,
-    };
-    let pattern = pattern::Pattern::parse(&config.pattern)?;
-    let mut calls = Vec::new();
-    let mut statuses = Vec::new();
-    let mut ingest_errors = Vec::new();
-    let (mut pack, mut pack_version, mut model_sha256) = (String::new(), String::new(), String::new());
-    for f in files {
-        let t = match Transcript::read(&f) {
-            Ok(t) => t,
-            Err(e) => {
-                ingest_errors.push(IngestError { file: f.display().to_string(), call_id: None, reason: e.to_string() });
-                continue;
-            }
-        };
-        model_sha256.clone_from(&t.model.sha256);
-        let meta = match &by_manifest {
-            Some(m) => m.get(&t.call_id).cloned().ok_or_else(|| format!("call {} is not in the manifest", t.call_id)),
-            None => {
-                let name = t.audio.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                pattern
-                    .match_name(&name)
-                    .and_then(|n| Some((n.clone(), n.started_at?.to_zoned(tz.clone()).ok()?.timestamp())))
-                    .map(|(n, started_at)| CallMeta {
-                        call_id: t.call_id.clone(),
-                        path: t.audio.path.clone(),
-                        agent_id: n.agent_id.unwrap_or_default(),
-                        agent_name: n.agent_name,
-                        team: n.team,
-                        started_at,
-                        direction: n.direction.as_deref().and_then(crate::call::Direction::parse),
-                        layout: Some(t.params.layout),
-                    })
-                    .ok_or_else(|| format!("the recording's name {name:?} does not match the pattern {pattern}; give a --manifest"))
-            }
-        };
-        let meta = match meta {
-            Ok(m) => m,
-            Err(reason) => {
-                ingest_errors.push(IngestError { file: t.audio.path.display().to_string(), call_id: Some(t.call_id.clone()), reason });
-                continue;
-            }
-        };
-        let fpath = match crate::call::call_path(&findings, &t.call_id, ".findings.json") {
-            Ok(p) => p,
-            Err(reason) => {
-                ingest_errors.push(IngestError { file: f.display().to_string(), call_id: None, reason });
-                continue;
-            }
-        };
-        let mut status = CallStatus {
-            call_id: t.call_id.clone(),
-            path: t.audio.path.clone(),
-            failed_at: None,
-            error: None,
-            audio_ms: t.audio.duration_ms,
-            cached: true,
-            transcribe_ms: 0,
-            scan_ms: 0,
-        };
-        match std::fs::read(&fpath).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice::<FindingsFile>(&b).map_err(|e| e.to_string())) {
-            Ok(ff) => {
-                pack = ff.pack;
-                pack_version = ff.pack_version;
-            }
-            Err(e) => {
-                status.failed_at = Some(Stage::Scan);
-                status.error = Some(format!("{}: {e}; run `callqa scan` on the transcripts first", fpath.display()));
-            }
-        }
-        calls.push(meta);
-        statuses.push(status);
-    }
-    Ok(Partition {
-        transcripts: transcripts.to_owned(),
-        findings: findings.to_owned(),
-        calls,
-        status: PartitionStatus { shard: None, pack, pack_version, pack_sha256: String::new(), model_sha256, calls: statuses, ingest_errors },
-    })
-}

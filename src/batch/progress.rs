@@ -17,7 +17,7 @@ use super::CallStatus;
 pub trait Progress: Sync {
     /// A recording that could not be ingested (no pattern match, a bad manifest row…), named
     /// before any call is processed.
-    fn ingest_error(&self, _e: &super::ingest::IngestError) {}
+    fn ingest_error(&self, _e: &crate::ingest::IngestError) {}
     /// Before the first call, with how many there are.
     fn start(&self, _calls: usize) {}
     /// As each call finishes, failed or not.
@@ -82,7 +82,7 @@ impl Default for Log {
 }
 
 impl Progress for Log {
-    fn ingest_error(&self, e: &super::ingest::IngestError) {
+    fn ingest_error(&self, e: &crate::ingest::IngestError) {
         eprintln!("FAILED {}: {}", e.file, e.reason);
     }
 
@@ -122,7 +122,7 @@ impl Default for Bar {
 }
 
 impl Progress for Bar {
-    fn ingest_error(&self, e: &super::ingest::IngestError) {
+    fn ingest_error(&self, e: &crate::ingest::IngestError) {
         // Before the bar starts: a plain line.
         eprintln!("FAILED {}: {}", e.file, e.reason);
     }

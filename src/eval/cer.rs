@@ -5,7 +5,7 @@
 //! lower case, and punctuation and white space removed, since neither the scripts nor
 //! Whisper's punctuation are what is being measured.
 
-use crate::asr::zh::to_simplified;
+use crate::shared::zh::to_simplified;
 use crate::rules::normalize::fold;
 
 /// Text reduced to the characters that count for CER.

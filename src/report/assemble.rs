@@ -1,21 +1,18 @@
-//! From a run's per-call files to report rows: reads transcripts and findings, scores them
-//! under the rubric, and lays out the five tables.
+//! From a run's calls to report rows: scores the calls' findings under the rubric and lays out
+//! the five tables. It takes values ([`Contents`]); reading them from a run's folders is the
+//! batch's job, so the report knows nothing of how a run is stored.
 //!
 //! The same function builds the reports of a single run and of `merge` over shards, from the
 //! same inputs in the same order, which is why a merged report set equals an unsharded one.
 //! Rows are sorted by call id (and position), never by completion order, so a resumed run and
 //! an uninterrupted one write identical files.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use jiff::tz::TimeZone;
 
 use super::{CallRow, ErrorRow, FindingRow, ReportMeta, ScorecardRow, SegmentRow, Tables, REPORT_FORMAT};
-use crate::shared::Role;
-use crate::batch::{Partition, Stage};
+use crate::shared::{Role, Stage};
 use crate::call::CallMeta;
-use crate::scan::{Finding, FindingsFile, Utterance};
+use crate::scan::{Finding, Utterance};
 use crate::score::manual::Cards;
 use crate::score::{Adjustments, Bonuses, CallScore, PeriodKind, Reviews, Rubric, Staff, Scorecard};
 use crate::transcript::Transcript;
@@ -40,49 +37,44 @@ pub struct TextOptions {
     pub redact: bool,
 }
 
-/// One scored call, as [`assemble`] builds it; the `examples` command reads the same shape
-/// back from the report.
-struct Loaded {
-    meta: CallMeta,
-    transcript: Transcript,
-    findings: Vec<Finding>,
+/// One call to report: who and when, what was said, what was found.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub meta: CallMeta,
+    pub transcript: Transcript,
+    pub findings: Vec<Finding>,
 }
 
-/// Builds the report set of `partitions`.
-pub fn assemble(partitions: &[Partition], scoring: &Scoring, text: TextOptions) -> (ReportMeta, Tables) {
-    let mut loaded: Vec<Loaded> = Vec::new();
-    let mut errors: Vec<ErrorRow> = Vec::new();
-    let err = |file: &Path, call_id: Option<&str>, stage: Stage, reason: String| ErrorRow {
-        run_id: String::new(),
-        file: file.display().to_string(),
-        call_id: call_id.map(str::to_owned),
-        stage: stage.as_str().into(),
-        reason,
-    };
-    let (mut pack, mut pack_version, mut model_sha) = (String::new(), String::new(), None);
-    for p in partitions {
-        pack.clone_from(&p.status.pack);
-        pack_version.clone_from(&p.status.pack_version);
-        model_sha = Some(p.status.model_sha256.clone());
-        for e in &p.status.ingest_errors {
-            errors.push(err(Path::new(&e.file), e.call_id.as_deref(), Stage::Ingest, e.reason.clone()));
-        }
-        let metas: BTreeMap<&str, &CallMeta> = p.calls.iter().map(|c| (c.call_id.as_str(), c)).collect();
-        for s in &p.status.calls {
-            if let (Some(stage), Some(reason)) = (s.failed_at, &s.error) {
-                errors.push(err(&s.path, Some(&s.call_id), stage, reason.clone()));
-                continue;
-            }
-            let Some(meta) = metas.get(s.call_id.as_str()) else {
-                errors.push(err(&s.path, Some(&s.call_id), Stage::Score, "no metadata for this call in work/calls.json".into()));
-                continue;
-            };
-            match load_call(p, meta) {
-                Ok(l) => loaded.push(l),
-                Err(reason) => errors.push(err(&s.path, Some(&s.call_id), Stage::Score, reason)),
-            }
-        }
-    }
+/// A recording that did not make it to the report, and at which stage.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub file: String,
+    pub call_id: Option<String>,
+    pub stage: Stage,
+    pub reason: String,
+}
+
+/// Everything a report set is made of, as values: the caller (the batch) reads the run's
+/// files; this module never does.
+#[derive(Clone, Debug, Default)]
+pub struct Contents {
+    pub calls: Vec<Loaded>,
+    pub failures: Vec<Failure>,
+    pub pack: String,
+    pub pack_version: String,
+    /// SHA-256 of each pack the calls were scanned with (empty when unknown).
+    pub pack_sha256: Vec<String>,
+    pub model_sha256: Option<String>,
+}
+
+/// Builds the report set of `contents`: scores each call, cuts scorecards, and lays both out
+/// as tables.
+pub fn assemble(contents: Contents, scoring: &Scoring, text: TextOptions) -> (ReportMeta, Tables) {
+    let Contents { calls: mut loaded, failures, pack, pack_version, pack_sha256, model_sha256: model_sha } = contents;
+    let mut errors: Vec<ErrorRow> = failures
+        .into_iter()
+        .map(|f| ErrorRow { run_id: String::new(), file: f.file, call_id: f.call_id, stage: f.stage.as_str().into(), reason: f.reason })
+        .collect();
     loaded.sort_by(|a, b| a.meta.call_id.cmp(&b.meta.call_id));
     errors.sort_by(|a, b| (&a.file, &a.stage, &a.reason).cmp(&(&b.file, &b.stage, &b.reason)));
 
@@ -104,7 +96,7 @@ pub fn assemble(partitions: &[Partition], scoring: &Scoring, text: TextOptions) 
 
     // One entry per distinct pack: the shards of one run share theirs, so a merge and an
     // unsharded run agree.
-    let mut pack_sha: Vec<&str> = partitions.iter().map(|p| p.status.pack_sha256.as_str()).collect();
+    let mut pack_sha: Vec<&str> = pack_sha256.iter().map(String::as_str).collect();
     pack_sha.sort_unstable();
     pack_sha.dedup();
     let run_id = run_id(&loaded, &errors, &pack_version, &pack_sha, scoring, text);
@@ -157,7 +149,7 @@ pub const INPUT_STAGES: [&str; 4] = ["review", "adjustment", "bonus", "staff"];
 /// Rows of the supervisors' files that applied to nothing: reviews of unknown findings,
 /// adjustments and bonuses matching no pay-period scorecard, staff who took no call. Each is
 /// an `errors` row (stage `review`, `adjustment`, `bonus`, `staff`) naming its file and line.
-fn unapplied(scoring: &Scoring, scores: &[CallScore], cards: &[Scorecard]) -> Vec<(&'static str, crate::rules::Problem)> {
+fn unapplied(scoring: &Scoring, scores: &[CallScore], cards: &[Scorecard]) -> Vec<(&'static str, crate::shared::problem::Problem)> {
     let ids: std::collections::HashSet<&str> = scores.iter().flat_map(|c| c.lines.iter().map(|l| l.finding_id.as_str())).collect();
     let known = Cards {
         pay_period: scoring.rubric.period.pay_period,
@@ -170,15 +162,6 @@ fn unapplied(scoring: &Scoring, scores: &[CallScore], cards: &[Scorecard]) -> Ve
     out.extend(scoring.bonuses.unmatched(&known).into_iter().map(|p| ("bonus", p)));
     out.extend(scoring.staff.unmatched(&known).into_iter().map(|p| ("staff", p)));
     out
-}
-
-fn load_call(p: &Partition, meta: &CallMeta) -> Result<Loaded, String> {
-    let tpath = crate::call::call_path(&p.transcripts, &meta.call_id, ".json")?;
-    let transcript = Transcript::read(&tpath).map_err(|e| e.to_string())?;
-    let fpath = crate::call::call_path(&p.findings, &meta.call_id, ".findings.json")?;
-    let bytes = std::fs::read(&fpath).map_err(|e| format!("{}: {e}", fpath.display()))?;
-    let file: FindingsFile = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", fpath.display()))?;
-    Ok(Loaded { meta: meta.clone(), transcript, findings: file.findings })
 }
 
 /// A content hash of every input of the report set: each call's metadata (agent, name, team,

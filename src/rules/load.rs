@@ -8,12 +8,13 @@
 //! semantic problem in the files that parse, is still reported.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
+
+pub use crate::shared::problem::{Problem, line_col};
 
 use super::{
     Fuzzy, KNOWN_CATEGORIES, Kind, Lexical, Metric, Near, Pack, Phrase, RULE_FORMAT, Reach, RoleFilter, Rule, Severity, Trigger,
@@ -22,64 +23,6 @@ use super::{
 
 /// Default `min_similarity` of a fuzzy rule.
 pub const DEFAULT_MIN_SIMILARITY: f32 = 0.9;
-
-/// One problem in a pack, with where it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    file: PathBuf,
-    line: usize,
-    column: usize,
-    message: String,
-}
-
-impl Problem {
-    /// A problem at a byte span of `src` (the whole file when `span` is `None`).
-    pub(crate) fn at(file: &Path, src: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Problem {
-        let (line, column) = span.map(|s| line_col(src, s.start)).unwrap_or((0, 0));
-        Problem { file: file.to_owned(), line, column, message: message.into() }
-    }
-
-    /// A problem on a known line (a CSV row), column 1; line 0 for the whole file.
-    pub fn on_line(file: &Path, line: usize, message: impl Into<String>) -> Problem {
-        Problem { file: file.to_owned(), line, column: usize::from(line > 0), message: message.into() }
-    }
-
-    pub fn file(&self) -> &Path {
-        &self.file
-    }
-
-    /// 1-based line, or 0 when the problem concerns the whole file.
-    pub fn line(&self) -> usize {
-        self.line
-    }
-
-    pub fn column(&self) -> usize {
-        self.column
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.file.display(), self.message)
-        } else {
-            write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
-        }
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = src.get(..offset).unwrap_or(src);
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -242,7 +185,7 @@ pub fn load_pack(dir: &Path) -> Result<Pack, Vec<Problem>> {
             match seen.get(&rule.id) {
                 Some((f, l)) => {
                     let msg = format!("duplicate rule id `{}` (first defined at {}:{l})", rule.id, f.display());
-                    problems.push(Problem { file: file.clone(), line: rule.line, column: 1, message: msg });
+                    problems.push(Problem::new(file, rule.line, 1, msg));
                 }
                 None => {
                     seen.insert(rule.id.clone(), (file.clone(), rule.line));

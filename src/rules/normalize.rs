@@ -3,7 +3,7 @@
 //! Whisper's output for the same words varies in ways that must not decide a match: mixed
 //! traditional and simplified characters, full- and half-width forms, punctuation and spaces
 //! placed anywhere, and numbers as Chinese numerals or digits. Normalising maps all of these to
-//! one form: simplified characters (through [`crate::asr::zh::to_simplified`]), half width,
+//! one form: simplified characters (through [`crate::shared::zh::to_simplified`]), half width,
 //! ASCII lower case, no punctuation or white space, and Chinese numerals as digits
 //! (`二十五` → `25`; 百/千/万 are left as they are).
 //!
@@ -187,7 +187,7 @@ fn append_normalized(s: &str, map: bool, out: &mut Normalized) -> Option<String>
     out.latin = latin;
     out.char_bytes.clear();
     out.origin.clear();
-    let t = crate::asr::zh::to_simplified(s);
+    let t = crate::shared::zh::to_simplified(s);
     normalize_src(&t, map, false, out);
     (t != s).then_some(t)
 }
@@ -279,18 +279,16 @@ fn normalize_plain(src: &str, watch: bool, out: &mut Normalized) -> bool {
 
 /// Writes the characters of the run of three-byte characters in `run` starting at `b[i]`
 /// to `points`, counting those in `kept` (a subset: the others are dropped); returns where
-/// the run ends. Its room is made once, not checked per character as `push` does (a good
-/// part of a loop with little else to do). A dropped character is written and not counted,
-/// so that punctuation, met a few times in every utterance, costs no branch (mispredicted,
-/// it cost more than the characters around it). Its two unchecked blocks stay: the same in
-/// safe code (room made by `resize`, a block at a time) made the scan bench's whole scan 5 %
-/// slower with the default pack and 11 % with the 2,000-phrase pack.
+/// the run ends. A dropped character is written and not counted, so that punctuation, met a
+/// few times in every utterance, costs no branch (mispredicted, it cost more than the
+/// characters around it). The characters go through a small block on the stack, appended a
+/// block at a time, so that the loop checks no room per character (a good part of a loop with
+/// little else to do) and writes nothing unchecked.
 #[inline(always)]
 fn kept_run(kept: &RunBits, run: &RunBits, b: &[u8], i: usize, points: &mut Vec<char>) -> usize {
-    let room = (b.len() - i) / 3;
-    points.reserve(room);
-    let (at, start) = (points.as_mut_ptr(), points.len());
-    let mut n = start;
+    const BLOCK: usize = 64;
+    let mut block = ['\0'; BLOCK];
+    let mut n = 0usize;
     let mut rest = &b[i..];
     while let &[x, y, z, ref tail @ ..] = rest {
         // The table's word of lead byte `x` and second byte `y` ([`RunBits`]); a character
@@ -300,18 +298,20 @@ fn kept_run(kept: &RunBits, run: &RunBits, b: &[u8], i: usize, points: &mut Vec<
         if run[word].wrapping_shr(z as u32) & 1 == 0 {
             break;
         }
-        debug_assert!(n < start + room);
-        // SAFETY: a three-byte UTF-8 sequence (only those have bits in the tables) is a code
-        // point below U+10000 and not a surrogate, its top ten bits the low ten of `word`;
-        // `n` is within the room, as no more than `room` three-byte sequences fit in `b[i..]`.
-        // The code point, `(x & 0x0F) << 12 | (y & 0x3F) << 6 | z & 0x3F`: with `x` in E0…EF
-        // and `z` in 80…BF, that is `word << 6` less E0000 plus `z` less 80, with no masking.
-        unsafe { at.add(n).write(char::from_u32_unchecked(((word as u32) << 6) + z as u32 - 0xE0080)) };
+        // A three-byte UTF-8 sequence (only those have bits in the tables) is a code point
+        // below U+10000 and not a surrogate, its top ten bits the low ten of `word`:
+        // `(x & 0x0F) << 12 | (y & 0x3F) << 6 | z & 0x3F`, which with `x` in E0…EF and `z` in
+        // 80…BF is `word << 6` less E0000 plus `z` less 80, with no masking.
+        let c = ((word as u32) << 6).wrapping_add(z as u32).wrapping_sub(0xE0080);
+        block[n % BLOCK] = char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
         n += (kept[word].wrapping_shr(z as u32) & 1) as usize;
+        if n == BLOCK {
+            points.extend_from_slice(&block);
+            n = 0;
+        }
         rest = tail;
     }
-    // SAFETY: the characters up to `n` are written, within the room.
-    unsafe { points.set_len(n) };
+    points.extend_from_slice(&block[..n]);
     b.len() - rest.len()
 }
 
@@ -574,7 +574,7 @@ fn traditional_table() -> &'static [u64] {
             let Some(c) = char::from_u32(0x3400 + i as u32) else { continue };
             buf.clear();
             buf.push(c);
-            if crate::asr::zh::to_simplified(&buf) != buf {
+            if crate::shared::zh::to_simplified(&buf) != buf {
                 bits[i / 64] |= 1 << (i % 64);
             }
         }

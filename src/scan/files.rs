@@ -52,15 +52,13 @@ pub fn scan_file(scanner: &Scanner, path: &Path, out_dir: &Path) -> Result<(Stri
         producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
     };
     let out = crate::call::call_path(out_dir, &t.call_id, ".findings.json").map_err(|e| format!("{}: {e}", path.display()))?;
-    let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-    crate::fsutil::write_atomic(&out, &json).map_err(|e| format!("{}: {e}", out.display()))?;
+    file.write(&out)?;
     Ok((t.call_id, n, out))
 }
 
 /// Scans each transcript in parallel (`jobs` threads) with [`scan_file`]. One bad transcript
 /// fails alone.
 pub fn scan_files(scanner: &Scanner, files: &[PathBuf], out_dir: &Path, jobs: usize, progress: &(dyn Fn(&ScanOutcome) + Sync)) -> Vec<ScanOutcome> {
-    use rayon::prelude::*;
     let one = |path: &PathBuf| -> ScanOutcome {
         let o = match scan_file(scanner, path, out_dir) {
             Ok((call_id, findings, out)) => ScanOutcome::Done { call_id, findings, out },
@@ -69,8 +67,49 @@ pub fn scan_files(scanner: &Scanner, files: &[PathBuf], out_dir: &Path, jobs: us
         progress(&o);
         o
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
-        Ok(pool) => pool.install(|| files.par_iter().map(one).collect()),
-        Err(_) => files.iter().map(one).collect(),
+    crate::shared::par::map(files, jobs, one)
+}
+
+/// What `callqa scan` says when it is done.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanTally {
+    pub total: usize,
+    pub failed: usize,
+    pub findings: usize,
+    pub pack: String,
+    pub pack_version: String,
+    pub wall_ms: u64,
+}
+
+impl ScanTally {
+    pub fn of(outcomes: &[ScanOutcome], scanner: &Scanner, wall_ms: u64) -> ScanTally {
+        ScanTally {
+            total: outcomes.len(),
+            failed: outcomes.iter().filter(|o| matches!(o, ScanOutcome::Failed { .. })).count(),
+            findings: outcomes.iter().map(|o| if let ScanOutcome::Done { findings, .. } = o { *findings } else { 0 }).sum(),
+            pack: scanner.pack().name().to_owned(),
+            pack_version: scanner.pack().version().to_owned(),
+            wall_ms,
+        }
+    }
+
+    pub fn exit(&self) -> crate::shared::Exit {
+        crate::shared::Exit::from_failures(self.failed)
+    }
+}
+
+impl std::fmt::Display for ScanTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} calls: {} scanned, {} failed; {} findings with pack {} {} in {:.2} s",
+            self.total,
+            self.total - self.failed,
+            self.failed,
+            self.findings,
+            self.pack,
+            self.pack_version,
+            self.wall_ms as f64 / 1000.0
+        )
     }
 }

@@ -10,7 +10,7 @@ impl Scanner {
     pub(super) fn measure(&self, call: &Call, rule: &Rule, m: &Metric, hits: &[Hit], out: &mut Vec<Finding>) {
         let t = call.t;
         let segs = &t.segments;
-        // Metrics measure speech, not the padded segments (see `timing`).
+        // Metrics measure speech, not the padded segments (see `Transcript::speech_spans`).
         let spans = call.spans();
         match m {
             Metric::GreetingLatency { max_ms } => {

@@ -11,7 +11,8 @@ mod files;
 mod language;
 mod lexical;
 mod metrics;
-mod timing;
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ use crate::rules::normalize::{CharBuffer, Normalized, normalize_into};
 use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
-pub use files::{ScanOutcome, collect_transcripts, scan_file, scan_files};
+pub use files::{ScanOutcome, ScanTally, collect_transcripts, scan_file, scan_files};
 use lexical::{Hit, Occ};
 
 /// Version of the findings file schema.
@@ -95,6 +96,31 @@ pub struct FindingsFile {
 }
 
 impl FindingsFile {
+    /// Reads a findings file, refusing one of another format version (a later stage would
+    /// otherwise misread it silently); errors name the file.
+    pub fn read(path: &Path) -> Result<FindingsFile, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let v: Version = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", path.display()))?;
+        if v.version != FINDINGS_VERSION {
+            return Err(format!(
+                "{}: findings format {} where this callqa reads {FINDINGS_VERSION}; scan the transcripts again",
+                path.display(),
+                v.version
+            ));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", path.display()))
+    }
+
+    /// Writes the file atomically.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::fsutil::write_atomic(path, &json).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// The file's name inside an output directory.
     pub fn file_name(call_id: &str) -> String {
         format!("{call_id}.findings.json")
@@ -194,7 +220,7 @@ struct Call<'a> {
     /// Rank of each segment among those each role filter admits ([`FILTERS`] order).
     ranks: Vec<[usize; 3]>,
     totals: [usize; 3],
-    /// Each segment's speech without padding ([`timing::speech_spans`]), for the metrics.
+    /// Each segment's speech without padding ([`Transcript::speech_spans`]), for the metrics.
     spans: std::cell::OnceCell<Vec<(u64, u64)>>,
 }
 
@@ -221,7 +247,7 @@ fn fidx(f: RoleFilter) -> usize {
 
 impl<'a> Call<'a> {
     fn spans(&self) -> &[(u64, u64)] {
-        self.spans.get_or_init(|| timing::speech_spans(self.t))
+        self.spans.get_or_init(|| self.t.speech_spans())
     }
 
     fn new(t: &'a Transcript) -> Call<'a> {

@@ -1,7 +1,7 @@
 //! Operator tests: each builds a one-rule pack from TOML and scans hand-made calls.
 
 use super::*;
-use crate::asr::DecodeParams;
+use crate::transcript::DecodeParams;
 use crate::audio::{Codec, SourceFormat};
 use crate::transcript::{AudioRef, ChannelInfo, ModelRef};
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::Rubric;
 use super::period::{Period, PeriodKind, bad_label};
 use super::table::{number, read_rows, read_text};
-use crate::rules::Problem;
+use crate::shared::problem::Problem;
 
 /// A supervisor's adjustment of one agent's period score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::table::{read_rows, read_text};
-use crate::rules::Problem;
+use crate::shared::problem::Problem;
 
 /// A reviewer's decision on one finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::rules::Problem;
+use crate::shared::problem::Problem;
 
 /// One data row: its line in the file and its fields in the order the loader asked for
 /// (required columns, then optional ones; an absent optional column reads as "").

@@ -77,6 +77,15 @@ pub struct HtmlSummary {
     pub audio_missing: Vec<String>,
 }
 
+impl std::fmt::Display for HtmlSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for m in &self.audio_missing {
+            writeln!(f, "html: no audio for {m}")?;
+        }
+        write!(f, "HTML report: {} ({} pages); open it in a browser", self.dir.join("index.html").display(), self.pages)
+    }
+}
+
 const TEMPLATES: [(&str, &str); 6] = [
     ("base.html", include_str!("templates/base.html")),
     ("index.html", include_str!("templates/index.html")),

@@ -4,14 +4,22 @@
 //! A transcript records what produced it (audio hash, model hash, decode parameters), so a
 //! batch can skip a call whose transcript is already up to date and redo one whose audio,
 //! model or settings changed. Files are written atomically.
+//!
+//! This is the core's model of what was said: it depends on nothing but [`crate::shared`], so
+//! every later stage reads transcripts without knowing how they were made. In particular the
+//! speech spans ([`Transcript::speech_spans`]) come already trimmed of the voice detector's
+//! padding, so no reader needs to know a detector exists.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::asr::DecodeParams;
-use crate::audio::SourceFormat;
-use crate::shared::Role;
+use crate::shared::{Role, SourceFormat};
+
+mod params;
+mod speech;
+
+pub use params::{DecodeParams, Packing, VadParams};
 
 /// Version of the transcript schema; bumped on any incompatible change.
 pub const TRANSCRIPT_VERSION: u32 = 1;
@@ -83,6 +91,13 @@ pub struct Segment {
 }
 
 impl Transcript {
+    /// `(start_ms, end_ms)` of each segment's speech, in segment order: the segment's times
+    /// without the voice detector's padding where it opens or closes a speech region (see
+    /// [`speech`]). What speaking-rate, silence and overlap measures should use.
+    pub fn speech_spans(&self) -> Vec<(u64, u64)> {
+        speech::speech_spans(self)
+    }
+
     /// Reads a transcript file.
     pub fn read(path: &Path) -> Result<Transcript, TranscriptError> {
         let bytes = std::fs::read(path).map_err(|e| TranscriptError::Io(path.to_owned(), e))?;

@@ -1,7 +1,7 @@
 //! When each utterance's speech starts and ends, without the transcriber's padding.
 //!
 //! The voice-activity detector widens every speech region by `vad.pad_ms` on both sides so
-//! that Whisper hears word onsets and tails (see `asr::vad`), and a segment that opens or
+//! that Whisper hears word onsets and tails (see the voice detector, `asr::vad`), and a segment that opens or
 //! closes a region carries that padding in its times. Lexical findings keep the padded times
 //! (a clip cut from them starts before the first word); the metrics measure speech itself,
 //! so they use these trimmed spans. Untrimmed, on the fixture corpus the padding made every
@@ -9,8 +9,16 @@
 //! every silence 2 × 200 ms shorter than it was, and every change of speaker overlap by up to
 //! 400 ms more than it did.
 
-use super::role_slot;
-use crate::transcript::Transcript;
+use super::Transcript;
+use crate::shared::Role;
+
+fn role_slot(role: Role) -> usize {
+    match role {
+        Role::Agent => 0,
+        Role::Customer => 1,
+        Role::Mixed => 2,
+    }
+}
 
 /// `(start_ms, end_ms)` of each segment's speech, in segment order. A segment edge is
 /// trimmed by the transcript's `vad.pad_ms` when it is a region edge, i.e. no other segment of
@@ -78,7 +86,6 @@ pub(super) fn speech_spans(t: &Transcript) -> Vec<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::Role;
     use crate::transcript::Segment;
 
     fn seg(role: Role, start_ms: u64, end_ms: u64) -> Segment {

@@ -3,14 +3,18 @@
 //! Metadata comes from a manifest CSV when there is one, else from each file name through a
 //! [`Pattern`]. Anything that cannot be placed — a name that fits no pattern, a manifest row
 //! naming a missing file, a call id used twice — becomes an [`IngestError`] for the `errors`
-//! report; the run goes on with the rest.
+//! report; the run goes on with the rest. `callqa transcribe`, which needs no metadata,
+//! takes recordings as named ([`from_paths`]); every command reads names through the same
+//! [`name_for`] and [`fields_from_name`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 
-use super::pattern::Pattern;
+pub mod pattern;
+
+use pattern::Pattern;
 use crate::shared::Layout;
 use crate::call::{CallMeta, Direction};
 
@@ -64,6 +68,55 @@ pub fn list_recordings(dir: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), S
     out.sort();
     problems.sort_by(|a, b| a.file.cmp(&b.file));
     Ok((out, problems))
+}
+
+/// One recording to transcribe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallInput {
+    pub call_id: String,
+    pub path: PathBuf,
+    /// Which stereo channel is the agent, when something says so (manifest, file name,
+    /// folder, site setting); a stereo recording without one is refused, not guessed.
+    pub layout: Option<Layout>,
+}
+
+/// Collects the WAV recordings named by `paths`: files as given, directories searched (not
+/// recursively) for `*.wav`, in name order. Call ids are file stems and must be unique.
+pub fn from_paths(paths: &[PathBuf]) -> Result<Vec<CallInput>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let mut found: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            // A file named on the command line that is missing or unreadable fails alone,
+            // when it is read, like any bad recording; the others are still transcribed.
+            files.push(p.clone());
+        }
+    }
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let call_id = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("{}: cannot take a call id from this file name", f.display()))?;
+        if let Some(prev) = seen.insert(call_id.clone(), f.clone()) {
+            return Err(format!(
+                "call id {call_id:?} is used by both {} and {}; rename one",
+                prev.display(),
+                f.display()
+            ));
+        }
+        out.push(CallInput { call_id, path: f, layout: None });
+    }
+    Ok(out)
 }
 
 /// The file that sets the channel layout of the recordings in its folder and below.
@@ -124,6 +177,34 @@ impl FolderLayouts<'_> {
     }
 }
 
+/// The name of `path` that `pattern` is matched against: the path relative to `root` when the
+/// pattern contains `/` (so `{team}/...` works), else the file name. Recorders write `.WAV`
+/// as often as `.wav`; the pattern's extension matches either.
+pub fn name_for(pattern: &Pattern, root: Option<&Path>, path: &Path) -> String {
+    let name = match root {
+        Some(root) if pattern.to_string().contains('/') => path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/"),
+        _ => path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if ext.eq_ignore_ascii_case("wav") => format!("{stem}.wav"),
+        _ => name,
+    }
+}
+
+/// What a recording's name says ([`name_for`]) through `pattern`, and its start as an instant
+/// in `tz`. An `Err` carries the call id when the name gave one, and the reason.
+pub fn fields_from_name(pattern: &Pattern, name: &str, tz: &TimeZone) -> Result<(pattern::NameFields, jiff::Timestamp), (Option<String>, String)> {
+    let Some(f) = pattern.match_name(name) else {
+        return Err((None, format!("the file name does not match the pattern {pattern}; rename it or list it in a manifest")));
+    };
+    crate::call::check_call_id(f.call_id.as_deref().unwrap_or("")).map_err(|reason| (None, reason))?;
+    let started = f.started_at.expect("patterns always hold a start time");
+    match started.to_zoned(tz.clone()) {
+        Ok(z) => Ok((f, z.timestamp())),
+        Err(e) => Err((f.call_id, format!("start time {started}: {e}"))),
+    }
+}
+
 /// Calls from the recordings under `dir`, with metadata from their names. The pattern is
 /// matched against the path relative to `dir` when it contains `/` (so `{team}/...` works),
 /// else against the file name. The channel layout is the name's `{layout}`, else the nearest
@@ -132,37 +213,14 @@ impl FolderLayouts<'_> {
 pub fn from_directory(dir: &Path, pattern: &Pattern, tz: &TimeZone, default_layout: Option<Layout>) -> Result<Ingested, String> {
     let mut ing = Ingested::default();
     let mut folders = FolderLayouts { root: dir, cache: HashMap::new() };
-    let whole_path = pattern.to_string().contains('/');
     let (recordings, problems) = list_recordings(dir)?;
     ing.errors.extend(problems);
     for path in recordings {
-        let name = if whole_path {
-            path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/")
-        } else {
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-        };
-        // Recorders write `.WAV` as often as `.wav`; the pattern's extension matches either.
-        let name = match name.rsplit_once('.') {
-            Some((stem, ext)) if ext.eq_ignore_ascii_case("wav") => format!("{stem}.wav"),
-            _ => name,
-        };
-        let Some(f) = pattern.match_name(&name) else {
-            ing.errors.push(IngestError {
-                file: path.display().to_string(),
-                call_id: None,
-                reason: format!("the file name does not match the pattern {pattern}; rename it or list it in a manifest"),
-            });
-            continue;
-        };
-        if let Err(reason) = crate::call::check_call_id(f.call_id.as_deref().unwrap_or("")) {
-            ing.errors.push(IngestError { file: path.display().to_string(), call_id: None, reason });
-            continue;
-        }
-        let started = f.started_at.expect("patterns always hold a start time");
-        let started_at = match started.to_zoned(tz.clone()) {
-            Ok(z) => z.timestamp(),
-            Err(e) => {
-                ing.errors.push(IngestError { file: path.display().to_string(), call_id: f.call_id, reason: format!("start time {started}: {e}") });
+        let name = name_for(pattern, Some(dir), &path);
+        let (f, started_at) = match fields_from_name(pattern, &name, tz) {
+            Ok(r) => r,
+            Err((call_id, reason)) => {
+                ing.errors.push(IngestError { file: path.display().to_string(), call_id, reason });
                 continue;
             }
         };
@@ -299,7 +357,7 @@ fn dedupe(ing: &mut Ingested) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::pattern::DEFAULT_PATTERN;
+    use crate::ingest::pattern::DEFAULT_PATTERN;
 
     fn shanghai() -> TimeZone {
         TimeZone::get("Asia/Shanghai").unwrap()
