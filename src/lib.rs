@@ -16,6 +16,7 @@ pub mod batch;
 pub mod call;
 pub mod config;
 pub mod eval;
+pub mod finding;
 pub mod fsutil;
 pub mod ingest;
 pub mod model;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// The pipeline order: the core (shared words, file helpers, call metadata, the transcript
 /// model) first, then ingest → transcribe → scan → score → report, then what drives them.
 const ORDER: &[&str] = &[
-    "shared", "fsutil", "redact", "call", "transcript", "ingest", "audio", "model", "asr", "transcribe", "rules", "scan", "score", "report",
+    "shared", "fsutil", "redact", "call", "transcript", "finding", "ingest", "audio", "model", "asr", "transcribe", "rules", "scan", "score", "report",
     "eval", "config", "batch",
 ];
 

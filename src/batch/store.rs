@@ -13,7 +13,7 @@ use crate::call::CallMeta;
 use crate::config::Config;
 use crate::ingest::{self, IngestError, pattern::Pattern};
 use crate::report::assemble::{Contents, Failure, Loaded};
-use crate::scan::FindingsFile;
+use crate::finding::FindingsFile;
 use crate::shared::Stage;
 use crate::transcript::Transcript;
 

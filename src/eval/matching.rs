@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::labels::Label;
 use crate::rules::normalize::normalize;
 use crate::rules::{Kind, RoleFilter};
-use crate::scan::Finding;
+use crate::finding::Finding;
 
 /// A reasonable tolerance for fixture calls: findings carry their utterance's start, which
 /// for a long turn split into several segments can be a few seconds after the turn's start.
@@ -263,7 +263,7 @@ impl fmt::Display for EvalReport {
 mod tests {
     use super::*;
     use crate::shared::Role;
-    use crate::rules::Severity;
+    use crate::finding::Severity;
     use crate::scan::Utterance;
 
     fn label(call: &str, category: &str, kind: Kind, start_ms: Option<u64>, phrase: &str) -> Label {

@@ -11,7 +11,7 @@ pub use matching::{DEFAULT_TOLERANCE_MS, EvalReport, MatchedBy, Pair, Score, eva
 use std::path::Path;
 
 use crate::report::{FindingRow, Tables};
-use crate::scan::Finding;
+use crate::finding::Finding;
 
 /// `callqa eval`: a report set's findings against a labels file, over the calls the report
 /// scored (labels of calls that failed are counted as not evaluated, not as misses).

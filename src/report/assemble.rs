@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use super::{CallRow, ErrorRow, FindingRow, ReportMeta, ScorecardRow, SegmentRow, Tables, REPORT_FORMAT};
 use crate::shared::{Role, Stage};
 use crate::call::CallMeta;
-use crate::scan::{Finding, Utterance};
+use crate::finding::{Finding, Utterance};
 use crate::score::manual::Cards;
 use crate::score::{Adjustments, Bonuses, CallScore, PeriodKind, Reviews, Rubric, Staff, Scorecard};
 use crate::transcript::Transcript;

@@ -8,23 +8,13 @@
 //! rule that lists only `不知道`. Fuzzy rules' candidates come from a second automaton over
 //! reading keys ([`super::automaton`], [`fuzzy`]).
 
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use super::automaton::{Automaton, BuildError, Search, Unit};
 use super::normalize::Normalized;
 use super::fuzzy::{self, ReadingSet, Syllable};
 use super::{Rule, Slot};
-
-/// How a phrase was matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchMode {
-    /// The normalised phrase occurs as is.
-    Exact,
-    /// The phrase occurs up to homophones or near syllables (see [`super::fuzzy`]).
-    Fuzzy,
-}
+pub use crate::finding::MatchMode;
 
 /// One phrase occurrence in an utterance, for one rule.
 #[derive(Clone, Copy, Debug, PartialEq)]

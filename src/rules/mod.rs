@@ -19,13 +19,10 @@ pub mod load;
 pub mod matcher;
 pub mod normalize;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 
-use crate::shared::Role;
-
+pub use crate::finding::{Kind, RoleFilter, Severity};
 pub use load::{Problem, load_pack};
 
 /// Version of the rule language this build reads (`format` in `pack.toml`).
@@ -44,120 +41,6 @@ pub const KNOWN_CATEGORIES: &[&str] = &[
     "language",
     "hangup",
 ];
-
-/// How serious a violation is. The one place severities are defined: the rubric file
-/// (another stage) will map them to points; until then [`Severity::default_points`] does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// 轻度违规.
-    Minor,
-    /// 中度违规.
-    Medium,
-    /// 重度违规.
-    Severe,
-    /// 直接辞退: fails the period whatever the points.
-    Fatal,
-}
-
-impl Severity {
-    /// Every severity, mildest first.
-    pub const ALL: [Severity; 4] = [Severity::Minor, Severity::Medium, Severity::Severe, Severity::Fatal];
-
-    /// The name used in rule files and findings.
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Minor => "minor",
-            Severity::Medium => "medium",
-            Severity::Severe => "severe",
-            Severity::Fatal => "fatal",
-        }
-    }
-
-    /// Parses a name from a rule file.
-    pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.name() == s)
-    }
-
-    /// Points deducted per occurrence when a rule sets no `points` (manual 001 篇四). Fatal
-    /// deducts nothing: it fails the period outright, which scoring decides.
-    pub fn default_points(self) -> u32 {
-        match self {
-            Severity::Minor => 2,
-            Severity::Medium => 10,
-            Severity::Severe => 20,
-            Severity::Fatal => 0,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What a rule asks of a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// Must be said: one finding when it is not.
-    Required,
-    /// Must not be said: one finding per occurrence.
-    Forbidden,
-    /// A measured quantity out of bounds (latency, dead air, speaking rate…).
-    Metric,
-}
-
-impl Kind {
-    fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "required" => Some(Kind::Required),
-            "forbidden" => Some(Kind::Forbidden),
-            "metric" => Some(Kind::Metric),
-            _ => None,
-        }
-    }
-}
-
-/// Whose speech a rule looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleFilter {
-    Agent,
-    Customer,
-    Any,
-}
-
-impl RoleFilter {
-    fn parse(s: &str) -> Option<RoleFilter> {
-        match s {
-            "agent" => Some(RoleFilter::Agent),
-            "customer" => Some(RoleFilter::Customer),
-            "any" => Some(RoleFilter::Any),
-            _ => None,
-        }
-    }
-
-    /// The name used in rule files.
-    pub fn name(self) -> &'static str {
-        match self {
-            RoleFilter::Agent => "agent",
-            RoleFilter::Customer => "customer",
-            RoleFilter::Any => "any",
-        }
-    }
-
-    /// Whether speech by `role` is looked at. A `mixed` (mono) segment cannot be attributed,
-    /// so it counts for every role: a mono call is checked rather than silently passed.
-    pub fn matches(self, role: Role) -> bool {
-        match (self, role) {
-            (RoleFilter::Any, _) | (_, Role::Mixed) => true,
-            (RoleFilter::Agent, Role::Agent) | (RoleFilter::Customer, Role::Customer) => true,
-            _ => false,
-        }
-    }
-}
 
 /// Where in the call a lexical rule looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,120 +12,15 @@ mod language;
 mod lexical;
 mod metrics;
 
-use std::path::Path;
-
-use serde::{Deserialize, Serialize};
-
 use crate::shared::Role;
 use crate::rules::matcher::{MatchMode, Matcher, Occurrence};
 use crate::rules::normalize::{CharBuffer, Normalized, normalize_into};
-use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Severity, Slot, Window};
+use crate::rules::{Kind, Pack, Reach, RoleFilter, Rule, Slot, Window};
 use crate::transcript::{Segment, Transcript};
 
+pub use crate::finding::{FINDINGS_VERSION, Finding, FindingsFile, Utterance};
 pub use files::{ScanOutcome, ScanTally, collect_transcripts, scan_file, scan_files};
 use lexical::{Hit, Occ};
-
-/// Version of the findings file schema.
-pub const FINDINGS_VERSION: u32 = 1;
-
-/// One utterance quoted as evidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Utterance {
-    /// Index of the segment in the transcript.
-    pub index: usize,
-    pub role: Role,
-    pub start_ms: u64,
-    pub end_ms: u64,
-    pub text: String,
-}
-
-/// One rule hit (or one unmet required rule, or one out-of-bounds measure), with its evidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// Stable across re-runs: a hash of call, rule, pack version and position.
-    pub id: String,
-    pub call_id: String,
-    pub rule_id: String,
-    pub rule_name: String,
-    pub pack_version: String,
-    pub category: String,
-    pub kind: Kind,
-    pub severity: Severity,
-    pub points: u32,
-    /// The role the rule looks at.
-    pub role: RoleFilter,
-    /// For a phrase, where its words are: estimated by character offset over the utterance's
-    /// time (segments have no word times), so approximate; the utterance's own span is in
-    /// `utterance`. Otherwise the span measured or where a phrase was expected.
-    pub start_ms: u64,
-    pub end_ms: u64,
-    /// The words as transcribed (parts in several utterances joined by `…`); empty for unmet required rules and measures.
-    pub matched_text: String,
-    /// The same words normalised.
-    pub normalized_text: String,
-    /// The utterance holding the hit, with its neighbours (any speaker) for context.
-    pub utterance: Option<Utterance>,
-    pub before: Option<Utterance>,
-    pub after: Option<Utterance>,
-    /// Further utterances the finding spans, in order: the rest of an `all` said over several
-    /// utterances, a non-Mandarin stretch, or a trigger's response window.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub more_utterances: Vec<Utterance>,
-    /// For a rule with `after`: the utterance whose words set the rule off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<Utterance>,
-    /// How the phrase matched; `None` for unmet required rules and measures.
-    pub match_mode: Option<MatchMode>,
-    /// 1 for exact matches; the fuzzy score otherwise.
-    pub similarity: Option<f32>,
-    /// The measured value of a metric rule (ms, characters per minute, probability).
-    pub value: Option<f64>,
-    /// A plain sentence for the inspector, e.g. "greeting at 4.2 s, limit 3.0 s".
-    pub detail: String,
-}
-
-/// What `callqa scan` writes per call: `<call id>.findings.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FindingsFile {
-    pub version: u32,
-    pub call_id: String,
-    pub pack: String,
-    pub pack_version: String,
-    pub findings: Vec<Finding>,
-    pub producer: String,
-}
-
-impl FindingsFile {
-    /// Reads a findings file, refusing one of another format version (a later stage would
-    /// otherwise misread it silently); errors name the file.
-    pub fn read(path: &Path) -> Result<FindingsFile, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        #[derive(Deserialize)]
-        struct Version {
-            version: u32,
-        }
-        let v: Version = serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", path.display()))?;
-        if v.version != FINDINGS_VERSION {
-            return Err(format!(
-                "{}: findings format {} where this callqa reads {FINDINGS_VERSION}; scan the transcripts again",
-                path.display(),
-                v.version
-            ));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a findings file: {e}", path.display()))
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
-        crate::fsutil::write_atomic(path, &json).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    /// The file's name inside an output directory.
-    pub fn file_name(call_id: &str) -> String {
-        format!("{call_id}.findings.json")
-    }
-}
 
 /// A pack compiled for scanning; build once, share between threads.
 #[derive(Debug)]

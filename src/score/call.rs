@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::reviews::{Reviews, Verdict};
 use super::rubric::{PerUtterance, PointsFrom, Rubric, SeverityPoints};
 use crate::call::CallMeta;
-use crate::rules::Severity;
-use crate::rules::Kind;
-use crate::scan::Finding;
+use crate::finding::Severity;
+use crate::finding::Kind;
+use crate::finding::Finding;
 
 /// Whether a finding deducts, and if not, why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

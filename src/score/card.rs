@@ -23,7 +23,7 @@ use super::call::{CallScore, LineStatus, ScoreLine};
 use super::manual::{Adjustments, Bonuses, Staff};
 use super::period::{Period, PeriodKind};
 use super::rubric::{Counts, Coverage, EscalationRule, Rubric};
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 /// One agent's result for one period (a report row).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

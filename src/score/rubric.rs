@@ -1,6 +1,6 @@
 //! The points-deduction rubric, read from a TOML file so that each centre's scheme is data.
 //!
-//! Loading mirrors rule packs ([`crate::rules::load`]): serde reads the file into span-carrying
+//! Loading mirrors rule packs (the rules' `load` module): serde reads the file into span-carrying
 //! `Raw*` structs with unknown fields denied, then one validation pass turns them into a
 //! [`Rubric`] or into every [`Problem`] it found, each with file, line and a plain message.
 //! The format is documented in `rules/README.md` ("The scoring rubric").
@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::period::PeriodKind;
-use crate::rules::{Problem, Severity};
+use crate::finding::Severity;
+use crate::shared::problem::Problem;
 
 /// The default rubric (manual 001 篇四), built into the binary.
 pub const DEFAULT_RUBRIC: &str = include_str!("../../rules/rubric.toml");

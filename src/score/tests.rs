@@ -8,7 +8,7 @@ use super::rubric::Coverage;
 use super::*;
 use crate::call::CallMeta;
 use crate::rules::{Kind, RoleFilter, Severity};
-use crate::scan::Finding;
+use crate::finding::Finding;
 
 fn finding(id: &str, rule_id: &str, category: &str, severity: Severity, points: u32) -> Finding {
     Finding {
