@@ -49,13 +49,14 @@ pub fn transcribe_calls(
     })
 }
 
-/// Transcribes one call, or confirms its cached transcript is current; `params.layout` is
+/// Transcribes one call, or confirms its cached transcript is current, and returns the
+/// transcript with the outcome (the batch scans it without reading it back); `params.layout` is
 /// replaced by the call's own. The recording's header is checked against `limits` first,
 /// then the file is hashed as it streams by, and only a call that needs transcribing is decoded (see [`crate::audio::load_with`]): no step holds
 /// the file's bytes, so memory per call is bounded by its duration, whatever the file says.
-pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, limits: &Limits, out_dir: &Path) -> Outcome {
+pub fn transcribe_call(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, limits: &Limits, out_dir: &Path) -> (Outcome, Option<Transcript>) {
     let started = Instant::now();
-    let fail = |error: String| Outcome::Failed { call_id: call.call_id.clone(), path: call.path.clone(), error };
+    let fail = |error: String| (Outcome::Failed { call_id: call.call_id.clone(), path: call.path.clone(), error }, None);
     let out = match crate::call::call_path(out_dir, &call.call_id, ".json") {
         Ok(p) => p,
         Err(e) => return fail(format!("{}: {e}", call.path.display())),
@@ -77,7 +78,7 @@ pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &Decod
     };
     if let Ok(t) = Transcript::read(&out) {
         if t.is_current(&audio_sha, &engine.model().sha256, params) {
-            return Outcome::Cached { call_id: call.call_id.clone(), out, audio_ms: t.audio.duration_ms };
+            return (Outcome::Cached { call_id: call.call_id.clone(), out, audio_ms: t.audio.duration_ms }, Some(t));
         }
     }
     let audio = match crate::audio::load_with(&call.path, params.layout, limits) {
@@ -106,12 +107,18 @@ pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &Decod
     if let Err(e) = transcript.write(&out) {
         return fail(e.to_string());
     }
-    Outcome::Done {
+    let done = Outcome::Done {
         call_id: call.call_id.clone(),
         out,
         audio_ms: transcript.audio.duration_ms,
         wall_ms: started.elapsed().as_millis() as u64,
-    }
+    };
+    (done, Some(transcript))
+}
+
+/// [`transcribe_call`] without the transcript (it is on disk).
+pub fn transcribe_one(engine: &dyn Transcriber, call: &CallInput, params: &DecodeParams, limits: &Limits, out_dir: &Path) -> Outcome {
+    transcribe_call(engine, call, params, limits, out_dir).0
 }
 
 #[cfg(test)]

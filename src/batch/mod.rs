@@ -263,26 +263,27 @@ fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, co
         transcribe_ms: 0,
         scan_ms: 0,
     };
-    let out = match crate::transcribe::transcribe_one(engine, &input, &decode_params(config), &config.audio_limits(), transcripts) {
-        Outcome::Done { out, audio_ms, .. } => {
-            status.audio_ms = audio_ms;
-            out
+    let transcribed = match crate::transcribe::transcribe_call(engine, &input, &decode_params(config), &config.audio_limits(), transcripts) {
+        (Outcome::Done { audio_ms, .. }, Some(t)) => Ok((audio_ms, false, t)),
+        (Outcome::Cached { audio_ms, .. }, Some(t)) => Ok((audio_ms, true, t)),
+        (Outcome::Failed { error, .. }, _) => Err(error),
+        (_, None) => Err(format!("{}: the transcriber returned no transcript", meta.path.display())),
+    };
+    status.transcribe_ms = started.elapsed().as_millis() as u64;
+    let transcript = match transcribed {
+        Ok((audio_ms, cached, t)) => {
+            (status.audio_ms, status.cached) = (audio_ms, cached);
+            t
         }
-        Outcome::Cached { out, audio_ms, .. } => {
-            status.audio_ms = audio_ms;
-            status.cached = true;
-            out
-        }
-        Outcome::Failed { error, .. } => {
+        Err(error) => {
             status.failed_at = Some(Stage::Transcribe);
             status.error = Some(error);
-            status.transcribe_ms = started.elapsed().as_millis() as u64;
             return status;
         }
     };
-    status.transcribe_ms = started.elapsed().as_millis() as u64;
+    // The scan is a function of the transcript in hand; the store keeps its result.
     let scan_started = Instant::now();
-    if let Err(e) = crate::scan::scan_file(scanner, &out, findings) {
+    if let Err(e) = store::write_findings(findings, &scanner.findings_file(&transcript)) {
         status.failed_at = Some(Stage::Scan);
         status.error = Some(e);
     }

@@ -131,6 +131,12 @@ pub fn find_partitions(paths: &[PathBuf]) -> Result<Vec<Partition>, RunError> {
     Ok(parts)
 }
 
+/// Keeps a call's findings as `DIR/<call id>.findings.json`, atomically.
+pub fn write_findings(dir: &Path, file: &FindingsFile) -> Result<(), String> {
+    let path = crate::call::call_path(dir, &file.call_id, ".findings.json")?;
+    file.write(&path)
+}
+
 /// What the report set of `partitions` is made of: every call that got through, read from
 /// its transcript and findings files (a findings file of another format version is refused),
 /// and every recording that did not, with its stage and reason.

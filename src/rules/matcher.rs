@@ -50,6 +50,8 @@ struct FuzzyRule {
 struct FuzzyPhrase {
     slot: Slot,
     syllables: Vec<Syllable>,
+    /// The normalised phrase, one character per syllable.
+    text: Vec<char>,
     /// Found through the reading automaton ([`fuzzy::substitutions_only`]), not the programme.
     indexed: bool,
 }
@@ -144,7 +146,7 @@ impl Matcher {
                         ps.iter().map(|p| {
                             let syllables = fuzzy::syllables(p.normalized());
                             let indexed = fuzzy::substitutions_only(syllables.len(), f.min_similarity);
-                            FuzzyPhrase { slot: *slot, syllables, indexed }
+                            FuzzyPhrase { slot: *slot, syllables, text: p.normalized().chars().collect(), indexed }
                         })
                     })
                     .collect();
@@ -231,7 +233,6 @@ impl Matcher {
     pub fn find_in(&self, chars: &[char], eligible: &[bool], fuzzy_on: bool, out: &mut Vec<Occurrence>, scratch: &mut Scratch) {
         debug_assert_eq!(fuzzy_on, self.any_fuzzy(eligible));
         let s = &mut scratch.0;
-        let base = out.len();
         if let Some(e) = &self.exact {
             e.each_match(chars, &mut s.bytes, |p, end| {
                 for u in self.uses.get(p) {
@@ -262,7 +263,7 @@ impl Matcher {
                 }
             });
         }
-        self.find_fuzzy(chars, eligible, s, out, base);
+        self.find_fuzzy(chars, eligible, s, out);
     }
 
     /// The pinyin pass, given the reading-equal windows found by [`Matcher::find`]'s pass
@@ -270,11 +271,11 @@ impl Matcher {
     /// dynamic programme; occurrences are reported rule by rule, phrase by phrase, as the
     /// programme alone would report them.
     ///
-    /// `out[base..]` holds the exact occurrences in `chars`. A substitution-only phrase whose
-    /// every reading-equal window is one of its exact occurrences has no fuzzy hit (an exact
-    /// window costs 0, and the run holding it yields nothing), so it is passed over without
-    /// reading the text: the common case of a fuzzy phrase said as written.
-    fn find_fuzzy(&self, chars: &[char], eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>, base: usize) {
+    /// A substitution-only phrase whose
+    /// every reading-equal window holds the phrase itself has no fuzzy hit (an exact window
+    /// costs 0, and the run holding it yields nothing), so it is passed over without reading
+    /// the syllables: the common case of a fuzzy phrase said as written.
+    fn find_fuzzy(&self, chars: &[char], eligible: &[bool], s: &mut FuzzyScratch, out: &mut Vec<Occurrence>) {
         s.ends.sort_unstable();
         s.syllables.clear();
         // The programme phrases to run, in order: those with a piece in the utterance and
@@ -308,12 +309,11 @@ impl Matcher {
                     s.ends_one.push(s.ends[e].2);
                     e += 1;
                 }
-                let len = phrase.syllables.len();
-                let exact = |end: &usize| {
-                    out[base..].iter().any(|o| {
-                        o.mode == MatchMode::Exact && o.rule == f.rule && o.slot == phrase.slot && o.end == *end && o.start + len == *end
-                    })
-                };
+                // A window holding this very phrase costs nothing, so it has no fuzzy hit. (Not
+                // any exact occurrence of the rule's slot: another phrase of the same list said
+                // there, 您 for a listed 你, is still a near match of this one.)
+                let len = phrase.text.len();
+                let exact = |end: &usize| *end >= len && chars[end - len..*end] == phrase.text[..];
                 if !s.ends_one.iter().all(exact) {
                     if s.syllables.is_empty() {
                         fuzzy::syllables_into(chars, &mut s.syllables);

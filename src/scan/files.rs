@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FINDINGS_VERSION, FindingsFile, Scanner};
+use super::Scanner;
 use crate::transcript::Transcript;
 
 /// What happened to one transcript in [`scan_files`].
@@ -41,19 +41,10 @@ pub fn collect_transcripts(inputs: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> 
 /// Returns the call id, the number of findings and the file written; errors name the file.
 pub fn scan_file(scanner: &Scanner, path: &Path, out_dir: &Path) -> Result<(String, usize, PathBuf), String> {
     let t = Transcript::read(path).map_err(|e| e.to_string())?;
-    let findings = scanner.scan(&t);
-    let n = findings.len();
-    let file = FindingsFile {
-        version: FINDINGS_VERSION,
-        call_id: t.call_id.clone(),
-        pack: scanner.pack().name().to_owned(),
-        pack_version: scanner.pack().version().to_owned(),
-        findings,
-        producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
-    };
+    let file = scanner.findings_file(&t);
     let out = crate::call::call_path(out_dir, &t.call_id, ".findings.json").map_err(|e| format!("{}: {e}", path.display()))?;
     file.write(&out)?;
-    Ok((t.call_id, n, out))
+    Ok((t.call_id, file.findings.len(), out))
 }
 
 /// Scans each transcript in parallel (`jobs` threads) with [`scan_file`]. One bad transcript

@@ -233,6 +233,18 @@ impl<'a> Call<'a> {
 
 impl Scanner {
     /// Compiles `pack`.
+    /// The findings of `t` as the per-call file keeps them, stamped with the pack and format.
+    pub fn findings_file(&self, t: &Transcript) -> FindingsFile {
+        FindingsFile {
+            version: FINDINGS_VERSION,
+            call_id: t.call_id.clone(),
+            pack: self.pack.name().to_owned(),
+            pack_version: self.pack.version().to_owned(),
+            findings: self.scan(t),
+            producer: format!("callqa {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
     pub fn new(pack: Pack) -> Result<Scanner, crate::rules::automaton::BuildError> {
         let matcher = Matcher::new(pack.rules())?;
         let rules = pack.rules();
