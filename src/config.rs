@@ -33,6 +33,14 @@ pub struct Config {
     pub layout: Option<Layout>,
     /// Spoken language (a Whisper code), or `auto`.
     pub language: String,
+    /// Beam search width for Whisper; 1 decodes greedily (see benches/README.md for what
+    /// each costs and gains).
+    pub beam: u32,
+    /// Text given to Whisper before each window, e.g. neutral call-centre wording in
+    /// simplified characters; never put a rule's phrase here. Unset: none.
+    pub prompt: Option<String>,
+    /// Decode on the GPU (a build with `--features cuda`); ignored by a CPU-only build.
+    pub gpu: bool,
     /// Calls transcribed at once, and decoder threads per call; unset means one job per core,
     /// one thread each (the fastest split measured on the 2-core reference machine).
     pub jobs: Option<usize>,
@@ -95,6 +103,9 @@ impl Default for Config {
             pattern: crate::ingest::pattern::DEFAULT_PATTERN.into(),
             layout: None,
             language: "zh".into(),
+            beam: 1,
+            prompt: None,
+            gpu: false,
             jobs: None,
             threads: None,
             max_call_minutes: crate::audio::DEFAULT_MAX_DURATION_MS / 60_000,
@@ -119,6 +130,9 @@ pub struct Overrides {
     pub pattern: Option<String>,
     pub layout: Option<Layout>,
     pub language: Option<String>,
+    pub beam: Option<u32>,
+    pub prompt: Option<String>,
+    pub gpu: bool,
     pub jobs: Option<usize>,
     pub threads: Option<usize>,
     pub max_call_minutes: Option<u64>,
@@ -156,6 +170,11 @@ impl Config {
         if let Some(l) = &o.language {
             c.language.clone_from(l);
         }
+        c.beam = o.beam.unwrap_or(c.beam);
+        if o.prompt.is_some() {
+            c.prompt.clone_from(&o.prompt);
+        }
+        c.gpu |= o.gpu;
         c.jobs = o.jobs.or(c.jobs);
         c.threads = o.threads.or(c.threads);
         c.max_call_minutes = o.max_call_minutes.unwrap_or(c.max_call_minutes);
@@ -164,6 +183,9 @@ impl Config {
         c.reports.html &= !o.no_html;
         c.reports.csv_bom = o.csv_bom.unwrap_or(c.reports.csv_bom);
         c.reports.html_audio = o.html_audio.unwrap_or(c.reports.html_audio);
+        if !(1..=16).contains(&c.beam) {
+            return Err(format!("beam {} is out of range: use 1 (greedy) to 16", c.beam));
+        }
         Ok(c)
     }
 }

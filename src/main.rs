@@ -165,9 +165,25 @@ struct RunArgs {
     #[arg(long)]
     take_over_lock: bool,
     #[command(flatten)]
+    decode: DecodeArgs,
+    #[command(flatten)]
     names: NameArgs,
     #[command(flatten)]
     site: SiteArgs,
+}
+
+/// How Whisper decodes, for the commands that transcribe; each overrides `callqa.toml`.
+#[derive(clap::Args)]
+struct DecodeArgs {
+    /// Beam search width: 1 decodes greedily [default: 1, or callqa.toml's beam].
+    #[arg(long)]
+    beam: Option<u32>,
+    /// Text given to Whisper before each window (neutral wording, never a rule's phrase).
+    #[arg(long)]
+    prompt: Option<String>,
+    /// Decode on the GPU (needs a build with `--features cuda`).
+    #[arg(long)]
+    gpu: bool,
 }
 
 /// How recordings' names give call metadata, for the commands that read names.
@@ -339,6 +355,8 @@ struct TranscribeArgs {
     /// Site settings file [default: ./callqa.toml when present].
     #[arg(long)]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    decode: DecodeArgs,
 }
 
 #[derive(Subcommand)]
@@ -350,6 +368,11 @@ enum ModelCommand {
         /// The ggml file to write.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Describe a ggml Whisper model: size, languages, mel bins, quantisation, SHA-256.
+    Info {
+        /// The ggml model file.
+        path: PathBuf,
     },
     /// Quantize a ggml Whisper model (smaller and faster on CPU).
     Quantize {
@@ -371,6 +394,7 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::Quantize { input, out, kind }) => {
             callqa::model::quantize(&input, &out, kind).map(|r| done(r.to_string())).map_err(|e| e.to_string())
         }
+        Command::Model(ModelCommand::Info { path }) => callqa::model::info(&path).map(|i| done(i.to_string())).map_err(|e| e.to_string()),
         Command::Rules(RulesCommand::Check { dir, rubric }) => rules_check(&dir, &rubric),
         Command::Scan(args) => scan(args),
         Command::Run(args) => run(args),
@@ -418,6 +442,9 @@ fn run(args: RunArgs) -> Result<Exit, String> {
         jobs: args.jobs,
         threads: args.threads,
         max_call_minutes: args.max_call_minutes,
+        beam: args.decode.beam,
+        prompt: args.decode.prompt,
+        gpu: args.decode.gpu,
         ..args.site.overrides()
     };
     let config = Config::with(&o)?;
@@ -582,6 +609,9 @@ fn transcribe(args: TranscribeArgs) -> Result<Exit, String> {
         jobs: args.jobs,
         threads: args.threads,
         max_call_minutes: args.max_call_minutes,
+        beam: args.decode.beam,
+        prompt: args.decode.prompt,
+        gpu: args.decode.gpu,
         ..Overrides::default()
     };
     let config = Config::with(&o)?;
@@ -591,7 +621,7 @@ fn transcribe(args: TranscribeArgs) -> Result<Exit, String> {
         c.layout = config.layout;
     }
     let params = DecodeParams { packing: args.packing, ..callqa::batch::decode_params(&config) };
-    let engine = WhisperEngine::load(&config.model_path()?, threads).map_err(|e| e.to_string())?;
+    let engine = WhisperEngine::load_on(&config.model_path()?, threads, config.gpu).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let started = Instant::now();
     let finished = AtomicUsize::new(0);

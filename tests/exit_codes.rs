@@ -71,6 +71,9 @@ fn every_command_exits_0_1_or_2_as_documented() {
         // Usage errors are 2 as well.
         (vec!["run".into(), "--out".into(), s(&cwd.join("x")).into()], 2),
         (vec!["model".into(), "import".into(), s(&cwd.join("no-ct2")).into(), "--out".into(), s(&cwd.join("m.bin")).into()], 2),
+        (vec!["model".into(), "info".into(), s(&bad_pack.join("a.toml")).into()], 2),
+        // A beam out of range, and GPU decoding from a build without it, are refused up front.
+        (vec!["transcribe".into(), s(&root().join("fixtures/audio")).into(), "--out".into(), s(&cwd.join("t2")).into(), "--beam".into(), "0".into()], 2),
     ];
     for (args, want) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

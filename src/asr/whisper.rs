@@ -26,7 +26,16 @@ impl WhisperEngine {
     /// Loads a whisper.cpp ggml model (any size or quantisation) for CPU decoding with
     /// `threads` threads per decoder state.
     pub fn load(path: &Path, threads: usize) -> Result<WhisperEngine, AsrError> {
+        WhisperEngine::load_on(path, threads, false)
+    }
+
+    /// [`WhisperEngine::load`], on the GPU when `gpu` is set: only a build with the `cuda`
+    /// feature has one, and asking another build for it is an error, never a silent CPU run.
+    pub fn load_on(path: &Path, threads: usize, gpu: bool) -> Result<WhisperEngine, AsrError> {
         let fail = |reason: String| AsrError::Model { path: path.to_owned(), reason };
+        if gpu && !cfg!(feature = "cuda") {
+            return Err(fail("GPU decoding was asked for (--gpu or `gpu` in callqa.toml), but this callqa was built without it: build with `cargo build --release --features cuda`".into()));
+        }
         if !path.is_file() {
             return Err(fail(
                 "no such model file (run models/fetch-base.sh, or pass --model with a whisper.cpp ggml model)".into(),
@@ -35,7 +44,7 @@ impl WhisperEngine {
         let sha256 = crate::fsutil::sha256_file(path).map_err(|e| fail(e.to_string()))?;
         silence_native_logs();
         let mut cp = WhisperContextParameters::default();
-        cp.use_gpu(false);
+        cp.use_gpu(gpu);
         let ctx = WhisperContext::new_with_params(path, cp)
             .map_err(|e| fail(format!("whisper.cpp could not load it as a ggml model ({e})")))?;
         Ok(WhisperEngine {
@@ -56,7 +65,15 @@ impl WhisperEngine {
     }
 
     fn full_params<'a>(&self, params: &'a DecodeParams) -> Result<FullParams<'a, 'a>, AsrError> {
-        let mut fp = FullParams::new(SamplingStrategy::Greedy { best_of: params.best_of.max(1) as i32 });
+        let strategy = match params.beam_size {
+            0 | 1 => SamplingStrategy::Greedy { best_of: params.best_of.max(1) as i32 },
+            // whisper.cpp's default patience (-1: none), as the reference implementations.
+            n => SamplingStrategy::BeamSearch { beam_size: n.min(16) as i32, patience: -1.0 },
+        };
+        let mut fp = FullParams::new(strategy);
+        if let Some(p) = params.prompt.as_deref().filter(|p| !p.is_empty()) {
+            fp.set_initial_prompt(p);
+        }
         let lang = params.language.as_str();
         if lang == "auto" {
             fp.set_language(None);
@@ -246,4 +263,14 @@ const CONFIDENT_LANGUAGE: f32 = 0.9;
 /// batch's own progress and errors stay readable.
 fn silence_native_logs() {
     whisper_rs::install_logging_hooks();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(not(feature = "cuda"))]
+    fn asking_a_cpu_build_for_the_gpu_is_an_error_not_a_cpu_run() {
+        let e = super::WhisperEngine::load_on(std::path::Path::new("models/ggml-base.bin"), 1, true).err().unwrap();
+        assert!(e.to_string().contains("--features cuda"), "{e}");
+    }
 }

@@ -247,7 +247,12 @@ pub fn process(
 
 /// Decode parameters for the site; each call's layout is its own (see [`CallInput::layout`]).
 pub fn decode_params(config: &Config) -> DecodeParams {
-    DecodeParams { language: config.language.clone(), ..DecodeParams::default() }
+    DecodeParams {
+        language: config.language.clone(),
+        beam_size: config.beam,
+        prompt: config.prompt.clone().filter(|p| !p.is_empty()),
+        ..DecodeParams::default()
+    }
 }
 
 fn process_call(engine: &dyn Transcriber, scanner: &Scanner, meta: &CallMeta, config: &Config, transcripts: &Path, findings: &Path) -> CallStatus {
@@ -449,7 +454,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
     let inputs = scoring_inputs(config, &spec.out)?;
     let setup_ms = started.elapsed().as_millis() as u64;
     let model = config.model_path().map_err(RunError)?;
-    let engine = crate::asr::whisper::WhisperEngine::load(&model, threads).map_err(|e| RunError(e.to_string()))?;
+    let engine = crate::asr::whisper::WhisperEngine::load_on(&model, threads, config.gpu).map_err(|e| RunError(e.to_string()))?;
     let status = process(&engine, &scanner, &ingested, config, &dir, spec.shard, jobs, progress)?;
     let report_started = Instant::now();
     let partition = read_partition(&dir)?;

@@ -557,8 +557,14 @@ pub(crate) mod fixtures {
 
     /// Variables of a one-layer WhisperSpec model, sorted by name like CTranslate2 writes them.
     pub fn tiny_variables() -> Vec<Ct2Variable> {
+        tiny_variables_with_mels(MELS)
+    }
+
+    /// [`tiny_variables`] with `mels` mel bins (80 for Whisper up to large-v2, 128 for the
+    /// large-v3 family).
+    pub fn tiny_variables_with_mels(mels: usize) -> Vec<Ct2Variable> {
         let mut specs: Vec<(String, Vec<usize>)> = vec![
-            ("encoder/conv1/weight".into(), vec![D, MELS, 3]),
+            ("encoder/conv1/weight".into(), vec![D, mels, 3]),
             ("encoder/conv1/bias".into(), vec![D]),
             ("encoder/conv2/weight".into(), vec![D, D, 3]),
             ("encoder/conv2/bias".into(), vec![D]),
@@ -790,6 +796,25 @@ mod tests {
         assert_eq!(m.filters.data, crate::model::mel::mel_filters(MELS));
         // Nothing else left in the output directory (atomic write cleaned up).
         assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 1);
+    }
+
+    /// The large-v3 family hears 128 mel bins: the importer takes the count from the first
+    /// convolution, writes a 128-row Slaney filterbank and shapes the tensors for it.
+    #[test]
+    fn a_model_with_128_mel_bins_converts() {
+        let vars = tiny_variables_with_mels(128);
+        let (dir, report) = import_tiny(&vars);
+        let report = report.unwrap();
+        let m = GgmlModel::read(&dir.path().join("out/ggml.bin")).unwrap();
+        assert_eq!((m.hparams.n_mels, report.hparams.n_mels), (128, 128));
+        assert_eq!((m.filters.n_mel, m.filters.n_fft), (128, 201));
+        assert_eq!(m.filters.data, crate::model::mel::mel_filters(128));
+        let mut got: Vec<_> = m.tensors.iter().map(|t| (t.name.clone(), t.ne.clone(), t.ttype)).collect();
+        got.sort();
+        assert_eq!(got, expected_tensors(&m.hparams, GgmlType::F16));
+        let conv = m.tensor("encoder.conv1.weight").unwrap();
+        assert_eq!(conv.ne, vec![3, 128, D]);
+        assert_eq!(conv.to_f32().unwrap(), var(&vars, "encoder/conv1/weight"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod ct2;
 pub mod error;
 pub mod ggml;
 pub mod import;
+pub mod info;
 pub mod mel;
 pub mod quantize;
 pub mod vocab;
@@ -19,6 +20,7 @@ pub mod vocab;
 pub use error::{ImportError, QuantError};
 pub use ggml::Hparams;
 pub use import::{ImportReport, import_ct2};
+pub use info::{ModelInfo, info};
 pub use quantize::{QuantReport, QuantType, quantize};
 
 #[cfg(test)]

@@ -41,6 +41,13 @@ pub struct DecodeParams {
     /// read as `false`, so a re-run redoes them.
     #[serde(default)]
     pub sentence_cuts: bool,
+    /// Beam search width; 1 decodes greedily (Whisper's and faster-whisper's `beam_size`).
+    /// Transcripts written before this setting existed read as 1, as they were made.
+    pub beam_size: u32,
+    /// Text the decoder is given as what came before each window (Whisper's
+    /// `initial_prompt`): neutral call-centre wording in simplified characters nudges the
+    /// script and punctuation, never a rule's phrase (that would make the phrase likelier).
+    pub prompt: Option<String>,
 }
 
 impl Default for DecodeParams {
@@ -59,6 +66,8 @@ impl Default for DecodeParams {
             logprob_threshold: -1.0,
             drop_known_hallucinations: true,
             sentence_cuts: true,
+            beam_size: 1,
+            prompt: None,
         }
     }
 }
