@@ -69,9 +69,9 @@ def roles_for(script, n_channels):
     return ["agent", "customer"] if script.get("layout", "agent-left") == "agent-left" else ["customer", "agent"]
 
 
-def run_callqa(binary, model, wavs, jobs, threads):
+def run_callqa(binary, model, wavs, jobs, threads, decode=()):
     out = tempfile.mkdtemp(prefix="callqa-bench-")
-    cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads), "--layout", "agent-left"]
+    cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads), "--layout", "agent-left", *decode]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
@@ -86,7 +86,7 @@ def run_callqa(binary, model, wavs, jobs, threads):
     return wall, hyps
 
 
-def run_faster_whisper(ct2_dir, wavs, scripts, threads, vad):
+def run_faster_whisper(ct2_dir, wavs, scripts, threads, vad, beam=1, prompt=None):
     model = WhisperModel(ct2_dir, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
     hyps = {}
     t0 = time.perf_counter()
@@ -97,7 +97,7 @@ def run_faster_whisper(ct2_dir, wavs, scripts, threads, vad):
         n = 1 if scripts[call]["n_channels"] == 1 else 2
         hyps[call] = {}
         for role, samples in zip(roles_for(scripts[call]["script"], n), channels[:n]):
-            segs, _ = model.transcribe(samples, language="zh", beam_size=1, vad_filter=vad, condition_on_previous_text=False)
+            segs, _ = model.transcribe(samples, language="zh", beam_size=beam, vad_filter=vad, condition_on_previous_text=False, initial_prompt=prompt)
             hyps[call][role] = "".join(s.text for s in segs)
     return time.perf_counter() - t0, hyps
 
@@ -110,9 +110,18 @@ def main():
     ap.add_argument("--audio", default="fixtures/audio")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--repeat", type=int, default=1, help="pass over the audio this many times (longer, steadier timing)")
+    ap.add_argument("--beam", type=int, default=1, help="beam search width, both engines")
+    ap.add_argument("--prompt", default=None, help="initial prompt, both engines")
+    ap.add_argument("--callqa-arg", action="append", default=[], help="extra argument for callqa transcribe (repeatable), e.g. --callqa-arg=--packing=channel")
+    ap.add_argument("--callqa-only", action="store_true", help="callqa alone, calls in parallel (to compare decode settings)")
+    ap.add_argument("--real", action="store_true", help="only the real-speech check (fixtures/real: fetch.sh first)")
     args = ap.parse_args()
+    decode = ["--beam", str(args.beam)] + (["--prompt", args.prompt] if args.prompt else []) + args.callqa_arg
+    if args.real:
+        return real_speech(args, decode)
 
-    wavs = sorted(glob.glob(os.path.join(args.audio, "*.wav")))
+    # Recordings with a script; the corpus's deliberately broken files have none.
+    wavs = sorted(w for w in glob.glob(os.path.join(args.audio, "*.wav")) if os.path.isfile(os.path.splitext(w)[0] + ".json"))
     scripts, call_seconds = {}, 0.0
     for wav in wavs:
         call = os.path.splitext(os.path.basename(wav))[0]
@@ -138,27 +147,70 @@ def main():
     rows = []
     for model in args.model or ["models/ggml-base.bin"]:
         # One call at a time with all threads, and calls in parallel with one thread each.
-        for jobs, threads in [(1, args.threads), (args.threads, 1)]:
+        for jobs, threads in [(1, args.threads), (args.threads, 1)][1 if args.callqa_only else 0:]:
             wall, hyps = 0.0, None
             for _ in range(args.repeat):
-                w, hyps = run_callqa(args.callqa, model, wavs, jobs, threads)
+                w, hyps = run_callqa(args.callqa, model, wavs, jobs, threads, decode)
                 wall += w
             rows.append((f"callqa {os.path.basename(model)} jobs={jobs} threads={threads}", wall, score(hyps)))
-    for vad in (False, True):
+    for vad in () if args.callqa_only else (False, True):
         wall, hyps = 0.0, None
         for _ in range(args.repeat):
-            w, hyps = run_faster_whisper(args.ct2, wavs, scripts, args.threads, vad)
+            w, hyps = run_faster_whisper(args.ct2, wavs, scripts, args.threads, vad, args.beam, args.prompt)
             wall += w
-        rows.append((f"faster-whisper int8 beam=1 vad_filter={vad}", wall, score(hyps)))
+        rows.append((f"faster-whisper int8 beam={args.beam} vad_filter={vad}", wall, score(hyps)))
 
     print(f"\n{len(wavs)} calls x {args.repeat}, {call_seconds:.1f} call seconds, {args.threads} threads")
     print(f"{'engine':<55} {'wall s':>8} {'call s / wall s':>16} {'CER':>7}")
     for name, wall, cer in rows:
         print(f"{name:<55} {wall:8.1f} {call_seconds / wall:16.2f} {cer:7.3f}")
-    best_fw = min((r for r in rows if r[0].startswith("faster")), key=lambda r: r[1])
+    if args.callqa_only:
+        return 0
+    fw_vad = next(r for r in rows if r[0].startswith("faster") and r[0].endswith("vad_filter=True"))
     best_cq = min((r for r in rows if r[0].startswith("callqa")), key=lambda r: r[1])
-    print(f"\nspeed ratio, best callqa / best faster-whisper: {best_fw[1] / best_cq[1]:.2f}x "
-          f"(CER {best_cq[2]:.3f} vs {best_fw[2]:.3f})")
+    print(f"\nspeed ratio, best callqa / faster-whisper with its VAD: {fw_vad[1] / best_cq[1]:.2f}x "
+          f"(CER {best_cq[2]:.3f} vs {fw_vad[2]:.3f})")
+
+
+def real_speech(args, decode):
+    """CER on a real phone recording as given and as 8 kHz G.711 (made with sox), and speed on
+    two minutes of read speech: callqa against faster-whisper with its VAD, same threads."""
+    real = "fixtures/real"
+    if not os.path.isfile(os.path.join(real, "zh.wav")):
+        print("benches: run fixtures/real/fetch.sh first", file=sys.stderr)
+        return 2
+    with open(os.path.join(real, "zh.txt"), encoding="utf-8") as f:
+        reference = f.read().strip()
+    work = tempfile.mkdtemp(prefix="callqa-real-")
+    files = {"pcm16": os.path.join(work, "pcm16.wav")}
+    subprocess.run(["cp", os.path.join(real, "zh.wav"), files["pcm16"]], check=True)
+    for name, enc in [("mulaw", "u-law"), ("alaw", "a-law")]:
+        files[name] = os.path.join(work, name + ".wav")
+        subprocess.run(["sox", os.path.join(real, "zh.wav"), "-r", "8000", "-e", enc, "-b", "8", files[name]], check=True)
+    model = (args.model or ["models/ggml-base.bin"])[0]
+    print(f"real speech, {os.path.basename(model)} / CTranslate2 int8, beam {args.beam}, prompt {args.prompt!r}")
+    print(f"{'file':<8} {'callqa CER':>11} {'faster-whisper+VAD CER':>23}")
+    fw = WhisperModel(args.ct2, device="cpu", compute_type="int8", cpu_threads=args.threads, num_workers=1)
+    for name, path in files.items():
+        _, hyps = run_callqa(args.callqa, model, [path], 1, args.threads, decode)
+        cq = "".join(hyps[name].values())
+        segs, _ = fw.transcribe(decode_audio(path, sampling_rate=16000), language="zh", beam_size=args.beam,
+                                vad_filter=True, condition_on_previous_text=False, initial_prompt=args.prompt)
+        fwt = "".join(s.text for s in segs)
+        e1, n = cer_count(reference, cq)
+        e2, _ = cer_count(reference, fwt)
+        print(f"{name:<8} {e1 / n:11.3f} {e2 / n:23.3f}    {cq} | {fwt}")
+    long = os.path.join(real, "zh_long.wav")
+    seconds = float(subprocess.run(["soxi", "-D", long], capture_output=True, text=True, check=True).stdout)
+    cq_wall, _ = run_callqa(args.callqa, model, [long], 1, args.threads, decode)
+    t0 = time.perf_counter()
+    segs, _ = fw.transcribe(decode_audio(long, sampling_rate=16000), language="zh", beam_size=args.beam,
+                            vad_filter=True, condition_on_previous_text=False, initial_prompt=args.prompt)
+    "".join(s.text for s in segs)
+    fw_wall = time.perf_counter() - t0
+    print(f"zh_long ({seconds:.0f} s, one mono call, {args.threads} threads): callqa {seconds / cq_wall:.2f}, "
+          f"faster-whisper+VAD {seconds / fw_wall:.2f} call s / wall s; ratio {fw_wall / cq_wall:.2f}x")
+    return 0
 
 
 if __name__ == "__main__":
