@@ -142,24 +142,9 @@ struct RunArgs {
     /// Rule pack directory [default: the built-in zh-cn pack].
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// whisper.cpp model file [default: models/ggml-base.bin].
-    #[arg(long, env = "CALLQA_MODEL")]
-    model: Option<PathBuf>,
-    /// Calls decoded at once [default: one per core].
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Decoder threads per call [default: 1].
-    #[arg(long)]
-    threads: Option<usize>,
     /// Process only shard INDEX of COUNT (e.g. 0/4), into OUT/shard-INDEX-of-COUNT.
     #[arg(long)]
     shard: Option<callqa::batch::Shard>,
-    /// Which stereo channel is the agent, unless the manifest says: agent-left or agent-right.
-    #[arg(long)]
-    layout: Option<Layout>,
-    /// Longest recording accepted, in minutes [default: 240]; a longer one is an errors row.
-    #[arg(long)]
-    max_call_minutes: Option<u64>,
     /// Take over the run folder's lock even when another host holds it: for a scheduler's
     /// re-run of a task whose first node died (the lock names that node).
     #[arg(long)]
@@ -172,9 +157,28 @@ struct RunArgs {
     site: SiteArgs,
 }
 
-/// How Whisper decodes, for the commands that transcribe; each overrides `callqa.toml`.
+/// How recordings are transcribed, for the commands that transcribe (`run`, `transcribe`);
+/// each overrides `callqa.toml`.
 #[derive(clap::Args)]
 struct DecodeArgs {
+    /// A whisper.cpp ggml model file [default: models/ggml-base.bin next to callqa.toml, here,
+    /// or in the repository callqa was built in].
+    #[arg(long, env = "CALLQA_MODEL")]
+    model: Option<PathBuf>,
+    /// Which stereo channel is the agent, where the manifest, the file name and the folder do
+    /// not say: agent-left or agent-right [default: callqa.toml's layout; without one, such a
+    /// stereo recording fails].
+    #[arg(long)]
+    layout: Option<Layout>,
+    /// Calls decoded at once [default: one per core].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Decoder threads per call [default: 1]; jobs × threads should not exceed the cores.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Longest recording accepted, in minutes [default: 240]; a longer one fails alone, unread.
+    #[arg(long)]
+    max_call_minutes: Option<u64>,
     /// Beam search width: 1 decodes greedily [default: 1, or callqa.toml's beam].
     #[arg(long)]
     beam: Option<u32>,
@@ -184,6 +188,23 @@ struct DecodeArgs {
     /// Decode on the GPU (needs a build with `--features cuda`).
     #[arg(long)]
     gpu: bool,
+}
+
+impl DecodeArgs {
+    /// These flags over `o`.
+    fn over(self, o: Overrides) -> Overrides {
+        Overrides {
+            model: self.model,
+            layout: self.layout,
+            jobs: self.jobs,
+            threads: self.threads,
+            max_call_minutes: self.max_call_minutes,
+            beam: self.beam,
+            prompt: self.prompt,
+            gpu: self.gpu,
+            ..o
+        }
+    }
 }
 
 /// How recordings' names give call metadata, for the commands that read names.
@@ -328,30 +349,13 @@ struct TranscribeArgs {
     /// Directory for the transcripts (<call id>.json); created if missing.
     #[arg(long)]
     out: PathBuf,
-    /// A whisper.cpp ggml model file [default: models/ggml-base.bin next to callqa.toml, here,
-    /// or in the repository callqa was built in].
-    #[arg(long, env = "CALLQA_MODEL")]
-    model: Option<PathBuf>,
     /// Spoken language (a Whisper code such as zh), or `auto` [default: zh].
     #[arg(long)]
     language: Option<String>,
-    /// Which stereo channel is the agent: agent-left or agent-right [default: callqa.toml's
-    /// layout; without one, stereo recordings fail].
-    #[arg(long)]
-    layout: Option<Layout>,
     /// How speech is laid into Whisper's 30 s windows: `call` (both channels share windows)
     /// or `channel` (each channel fills its own).
     #[arg(long, default_value = "call")]
     packing: callqa::asr::Packing,
-    /// Calls decoded at once [default: one per core].
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Threads per call being decoded [default: 1]; jobs × threads should not exceed the cores.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Longest recording accepted, in minutes [default: 240]; a longer one fails alone, unread.
-    #[arg(long)]
-    max_call_minutes: Option<u64>,
     /// Site settings file [default: ./callqa.toml when present].
     #[arg(long)]
     config: Option<PathBuf>,
@@ -434,19 +438,7 @@ fn html(args: HtmlArgs) -> Result<Exit, String> {
 }
 
 fn run(args: RunArgs) -> Result<Exit, String> {
-    let o = Overrides {
-        model: args.model,
-        rules: args.rules,
-        pattern: args.names.pattern,
-        layout: args.layout,
-        jobs: args.jobs,
-        threads: args.threads,
-        max_call_minutes: args.max_call_minutes,
-        beam: args.decode.beam,
-        prompt: args.decode.prompt,
-        gpu: args.decode.gpu,
-        ..args.site.overrides()
-    };
+    let o = args.decode.over(Overrides { rules: args.rules, pattern: args.names.pattern, ..args.site.overrides() });
     let config = Config::with(&o)?;
     let source = match (args.input, args.manifest) {
         (Some(d), _) => Source::Directory(d),
@@ -601,19 +593,7 @@ fn scan(args: ScanArgs) -> Result<Exit, String> {
 }
 
 fn transcribe(args: TranscribeArgs) -> Result<Exit, String> {
-    let o = Overrides {
-        config: args.config,
-        model: args.model,
-        language: args.language,
-        layout: args.layout,
-        jobs: args.jobs,
-        threads: args.threads,
-        max_call_minutes: args.max_call_minutes,
-        beam: args.decode.beam,
-        prompt: args.decode.prompt,
-        gpu: args.decode.gpu,
-        ..Overrides::default()
-    };
+    let o = args.decode.over(Overrides { config: args.config, language: args.language, ..Overrides::default() });
     let config = Config::with(&o)?;
     let (jobs, threads) = config.parallelism();
     let mut calls = transcribe::collect_inputs(&args.inputs)?;
