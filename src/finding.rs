@@ -233,8 +233,34 @@ impl FindingsFile {
         crate::fsutil::write_atomic(path, &json).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// The file's name inside an output directory.
-    pub fn file_name(call_id: &str) -> String {
-        format!("{call_id}.findings.json")
+    /// Where a call's findings file is kept in `dir`: `<call id>.findings.json`, once the call id
+    /// is checked safe as a file name ([`crate::call::call_path`]).
+    pub fn path_in(dir: &Path, call_id: &str) -> Result<std::path::PathBuf, String> {
+        crate::call::call_path(dir, call_id, ".findings.json")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(version: u32) -> FindingsFile {
+        FindingsFile { version, call_id: "c1".into(), pack: "p".into(), pack_version: "1".into(), findings: vec![], producer: "t".into() }
+    }
+
+    /// A findings file of another format is refused with its path and both versions, never
+    /// read as if it were this one; a current one reads back as written.
+    #[test]
+    fn findings_of_another_format_version_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = FindingsFile::path_in(dir.path(), "c1").unwrap();
+        file(FINDINGS_VERSION).write(&path).unwrap();
+        assert_eq!(FindingsFile::read(&path).unwrap(), file(FINDINGS_VERSION));
+        file(FINDINGS_VERSION + 1).write(&path).unwrap();
+        let e = FindingsFile::read(&path).unwrap_err();
+        assert!(e.contains("c1.findings.json") && e.contains(&format!("format {}", FINDINGS_VERSION + 1)) && e.contains("scan the transcripts again"), "{e}");
+        std::fs::write(&path, "{ not json").unwrap();
+        assert!(FindingsFile::read(&path).unwrap_err().contains("not a findings file"));
+        assert!(FindingsFile::path_in(dir.path(), "../x").is_err(), "a call id is checked before it becomes a file name");
     }
 }

@@ -133,7 +133,7 @@ pub fn find_partitions(paths: &[PathBuf]) -> Result<Vec<Partition>, RunError> {
 
 /// Keeps a call's findings as `DIR/<call id>.findings.json`, atomically.
 pub fn write_findings(dir: &Path, file: &FindingsFile) -> Result<(), String> {
-    let path = crate::call::call_path(dir, &file.call_id, ".findings.json")?;
+    let path = FindingsFile::path_in(dir, &file.call_id)?;
     file.write(&path)
 }
 
@@ -178,7 +178,7 @@ pub fn contents(partitions: &[Partition]) -> Contents {
 fn load_call(p: &Partition, meta: &CallMeta) -> Result<Loaded, String> {
     let tpath = crate::call::call_path(&p.transcripts, &meta.call_id, ".json")?;
     let transcript = Transcript::read(&tpath).map_err(|e| e.to_string())?;
-    let fpath = crate::call::call_path(&p.findings, &meta.call_id, ".findings.json")?;
+    let fpath = FindingsFile::path_in(&p.findings, &meta.call_id)?;
     let file = FindingsFile::read(&fpath)?;
     Ok(Loaded { meta: meta.clone(), transcript, findings: file.findings })
 }
@@ -234,7 +234,7 @@ pub fn partition_from_dirs(transcripts: &Path, findings: &Path, manifest: Option
                 continue;
             }
         };
-        let fpath = match crate::call::call_path(&findings, &t.call_id, ".findings.json") {
+        let fpath = match FindingsFile::path_in(findings, &t.call_id) {
             Ok(p) => p,
             Err(reason) => {
                 ingest_errors.push(IngestError { file: f.display().to_string(), call_id: None, reason });

@@ -40,6 +40,23 @@ pub struct Hparams {
 }
 
 impl Hparams {
+    /// From the eleven header words, in file order.
+    pub fn from_fields(h: [i32; 11]) -> Hparams {
+        Hparams {
+            n_vocab: h[0],
+            n_audio_ctx: h[1],
+            n_audio_state: h[2],
+            n_audio_head: h[3],
+            n_audio_layer: h[4],
+            n_text_ctx: h[5],
+            n_text_state: h[6],
+            n_text_head: h[7],
+            n_text_layer: h[8],
+            n_mels: h[9],
+            ftype: h[10],
+        }
+    }
+
     fn fields(&self) -> [i32; 11] {
         [
             self.n_vocab,
@@ -244,19 +261,7 @@ impl GgmlModel {
         for (i, v) in h.iter_mut().enumerate() {
             *v = r.i32(&format!("hparam {i}"))?;
         }
-        let hparams = Hparams {
-            n_vocab: h[0],
-            n_audio_ctx: h[1],
-            n_audio_state: h[2],
-            n_audio_head: h[3],
-            n_audio_layer: h[4],
-            n_text_ctx: h[5],
-            n_text_state: h[6],
-            n_text_head: h[7],
-            n_text_layer: h[8],
-            n_mels: h[9],
-            ftype: h[10],
-        };
+        let hparams = Hparams::from_fields(h);
         let n_mel = r.count("mel filter rows")?;
         let n_fft = r.count("mel filter columns")?;
         let n = n_mel.checked_mul(n_fft).ok_or_else(|| r.invalid("mel filter size overflows"))?;

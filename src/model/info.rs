@@ -32,19 +32,7 @@ pub fn info(path: &Path) -> Result<ModelInfo, ImportError> {
     if word(0) as u32 != GGML_MAGIC {
         return Err(bad(format!("magic {:#010x}, expected {GGML_MAGIC:#010x} (\"ggml\"): not a whisper.cpp model", word(0) as u32)));
     }
-    let hparams = Hparams {
-        n_vocab: word(1),
-        n_audio_ctx: word(2),
-        n_audio_state: word(3),
-        n_audio_head: word(4),
-        n_audio_layer: word(5),
-        n_text_ctx: word(6),
-        n_text_state: word(7),
-        n_text_head: word(8),
-        n_text_layer: word(9),
-        n_mels: word(10),
-        ftype: word(11),
-    };
+    let hparams = Hparams::from_fields(std::array::from_fn(|i| word(i + 1)));
     let bytes = f.metadata().map_err(|e| ImportError::io(path, e))?.len();
     let sha256 = crate::fsutil::sha256_file(path).map_err(|e| ImportError::io(path, e))?;
     Ok(ModelInfo { path: path.to_owned(), bytes, hparams, sha256 })

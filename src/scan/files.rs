@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Scanner;
+use super::{FindingsFile, Scanner};
 use crate::transcript::Transcript;
 
 /// What happened to one transcript in [`scan_files`].
@@ -42,7 +42,7 @@ pub fn collect_transcripts(inputs: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> 
 pub fn scan_file(scanner: &Scanner, path: &Path, out_dir: &Path) -> Result<(String, usize, PathBuf), String> {
     let t = Transcript::read(path).map_err(|e| e.to_string())?;
     let file = scanner.findings_file(&t);
-    let out = crate::call::call_path(out_dir, &t.call_id, ".findings.json").map_err(|e| format!("{}: {e}", path.display()))?;
+    let out = FindingsFile::path_in(out_dir, &t.call_id).map_err(|e| format!("{}: {e}", path.display()))?;
     file.write(&out)?;
     Ok((t.call_id, file.findings.len(), out))
 }
