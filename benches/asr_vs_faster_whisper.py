@@ -69,7 +69,9 @@ def roles_for(script, n_channels):
     return ["agent", "customer"] if script.get("layout", "agent-left") == "agent-left" else ["customer", "agent"]
 
 
-def run_callqa(binary, model, wavs, jobs, threads, decode=()):
+def run_callqa(binary, model, wavs, jobs, threads, decode=(), scripts=None):
+    """Transcribes `wavs` in one callqa run. Text is keyed by role as the script lays the
+    channels out (as for faster-whisper), not by the one --layout given for the whole run."""
     out = tempfile.mkdtemp(prefix="callqa-bench-")
     cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads), "--layout", "agent-left", *decode]
     t0 = time.perf_counter()
@@ -81,8 +83,13 @@ def run_callqa(binary, model, wavs, jobs, threads, decode=()):
         with open(os.path.join(out, call + ".json"), encoding="utf-8") as f:
             t = json.load(f)
         hyps[call] = {}
-        for ch in t["channels"]:
-            hyps[call][ch["role"]] = "".join(s["text"] for s in t["segments"] if s["role"] == ch["role"])
+        roles = [ch["role"] for ch in t["channels"]]
+        if scripts is not None:
+            names = roles_for(scripts[call]["script"], len(roles))
+        else:
+            names = roles
+        for role, name in zip(roles, names):
+            hyps[call][name] = "".join(s["text"] for s in t["segments"] if s["role"] == role)
     return wall, hyps
 
 
@@ -102,6 +109,85 @@ def run_faster_whisper(ct2_dir, wavs, scripts, threads, vad, beam=1, prompt=None
     return time.perf_counter() - t0, hyps
 
 
+def _fw_worker(job):
+    ct2_dir, wavs, scripts, beam, prompt = job
+    _, hyps = run_faster_whisper(ct2_dir, wavs, scripts, 1, True, beam, prompt)
+    return hyps
+
+
+def run_faster_whisper_parallel(ct2_dir, wavs, scripts, procs, beam, prompt):
+    """faster-whisper with its VAD in `procs` processes of one thread, the calls dealt out in
+    turn; the wall time includes loading the model in each process."""
+    import multiprocessing
+    shares = [wavs[i::procs] for i in range(procs)]
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        parts = pool.map(_fw_worker, [(ct2_dir, share, scripts, beam, prompt) for share in shares])
+    wall = time.perf_counter() - t0
+    hyps = {}
+    for part in parts:
+        hyps.update(part)
+    return wall, hyps
+
+
+def load_corpus(folder):
+    """The recordings with a script (the corpus's deliberately broken files have none), their
+    scripts and channel counts, and their total duration in seconds."""
+    wavs = sorted(w for w in glob.glob(os.path.join(folder, "*.wav")) if os.path.isfile(os.path.splitext(w)[0] + ".json"))
+    scripts, call_seconds = {}, 0.0
+    for wav in wavs:
+        call = os.path.splitext(os.path.basename(wav))[0]
+        with open(os.path.splitext(wav)[0] + ".json", encoding="utf-8") as f:
+            script = json.load(f)
+        scripts[call] = {"script": script, "n_channels": int(soxi("-c", wav) or 2)}
+        call_seconds += float(soxi("-D", wav) or script.get("duration_ms", 0) / 1000)
+    return wavs, scripts, call_seconds
+
+
+def soxi(flag, path):
+    r = subprocess.run(["soxi", flag, path], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def join_long_calls(wavs, scripts, min_seconds, gap_seconds=3.0):
+    """Long calls as real ones are: the stereo fixture calls joined in order, with gaps of
+    silence, into calls of at least `min_seconds` (8 kHz 16-bit stereo, agent on the left;
+    agent-right calls are swapped). A remainder shorter than that is left out."""
+    work = tempfile.mkdtemp(prefix="callqa-long-")
+    gap = os.path.join(work, "gap.wav")
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "2", "-b", "16", gap, "trim", "0", str(gap_seconds)], check=True)
+    groups, cur, cur_s = [], [], 0.0
+    for wav in wavs:
+        call = os.path.splitext(os.path.basename(wav))[0]
+        if scripts[call]["n_channels"] != 2:
+            continue
+        cur.append(wav)
+        cur_s += float(soxi("-D", wav)) + gap_seconds
+        if cur_s >= min_seconds:
+            groups.append(cur)
+            cur, cur_s = [], 0.0
+    out_wavs, out_scripts, seconds = [], {}, 0.0
+    for i, group in enumerate(groups):
+        parts, turns = [], []
+        for j, wav in enumerate(group):
+            call = os.path.splitext(os.path.basename(wav))[0]
+            script = scripts[call]["script"]
+            part = os.path.join(work, f"part{i}_{j}.wav")
+            swap = ["remix", "2", "1"] if script.get("layout", "agent-left") == "agent-right" else []
+            subprocess.run(["sox", wav, "-r", "8000", "-b", "16", "-e", "signed-integer", part, *swap], check=True)
+            parts += ([gap] if j else []) + [part]
+            turns += script["turns"]
+        name = f"long{i:02d}"
+        path = os.path.join(work, name + ".wav")
+        subprocess.run(["sox", *parts, path], check=True)
+        out_wavs.append(path)
+        out_scripts[name] = {"script": {"layout": "agent-left", "turns": turns}, "n_channels": 2}
+        seconds += float(soxi("-D", path))
+    print(f"{len(out_wavs)} long calls joined from {sum(map(len, groups))} fixture calls, "
+          f"{min(float(soxi('-D', w)) for w in out_wavs):.0f}-{max(float(soxi('-D', w)) for w in out_wavs):.0f} s each", flush=True)
+    return out_wavs, out_scripts, seconds
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--callqa", default="target/release/callqa")
@@ -114,27 +200,25 @@ def main():
     ap.add_argument("--prompt", default=None, help="initial prompt, both engines")
     ap.add_argument("--callqa-arg", action="append", default=[], help="extra argument for callqa transcribe (repeatable), e.g. --callqa-arg=--packing=channel")
     ap.add_argument("--callqa-only", action="store_true", help="callqa alone, calls in parallel (to compare decode settings)")
+    ap.add_argument("--long", type=float, nargs="?", const=180.0, default=None, metavar="SECONDS",
+                    help="join the stereo calls into long calls of at least SECONDS (default 180) with 3 s gaps, and measure on those")
+    ap.add_argument("--fw-parallel", action="store_true",
+                    help="also time faster-whisper+VAD as THREADS processes of one thread (the ceiling of a CTranslate2 engine run callqa's way)")
+    ap.add_argument("--per-call", metavar="FILE", help="write each engine's CER per call and channel to FILE (JSON)")
     ap.add_argument("--real", action="store_true", help="only the real-speech check (fixtures/real: fetch.sh first)")
     args = ap.parse_args()
     decode = ["--beam", str(args.beam)] + (["--prompt", args.prompt] if args.prompt else []) + args.callqa_arg
     if args.real:
         return real_speech(args, decode)
 
-    # Recordings with a script; the corpus's deliberately broken files have none.
-    wavs = sorted(w for w in glob.glob(os.path.join(args.audio, "*.wav")) if os.path.isfile(os.path.splitext(w)[0] + ".json"))
-    scripts, call_seconds = {}, 0.0
-    for wav in wavs:
-        call = os.path.splitext(os.path.basename(wav))[0]
-        with open(os.path.splitext(wav)[0] + ".json", encoding="utf-8") as f:
-            script = json.load(f)
-        info = subprocess.run(["soxi", "-D", wav], capture_output=True, text=True)
-        chans = subprocess.run(["soxi", "-c", wav], capture_output=True, text=True)
-        dur = float(info.stdout.strip()) if info.returncode == 0 else script.get("duration_ms", 0) / 1000
-        scripts[call] = {"script": script, "n_channels": int(chans.stdout.strip() or 2)}
-        call_seconds += dur
+    wavs, scripts, call_seconds = load_corpus(args.audio)
+    if args.long:
+        wavs, scripts, call_seconds = join_long_calls(wavs, scripts, args.long)
     call_seconds *= args.repeat
 
-    def score(hyps):
+    per_call = {}
+
+    def score(hyps, engine):
         errs = chars = 0
         for call, by_role in hyps.items():
             refs = references(scripts[call]["script"], list(by_role))
@@ -142,6 +226,7 @@ def main():
                 e, n = cer_count(refs[role], text)
                 errs += e
                 chars += n
+                per_call.setdefault(f"{call} {role}", {"reference": refs[role]})[engine] = {"cer": round(e / max(n, 1), 3), "text": text}
         return errs / max(chars, 1)
 
     rows = []
@@ -150,16 +235,30 @@ def main():
         for jobs, threads in [(1, args.threads), (args.threads, 1)][1 if args.callqa_only else 0:]:
             wall, hyps = 0.0, None
             for _ in range(args.repeat):
-                w, hyps = run_callqa(args.callqa, model, wavs, jobs, threads, decode)
+                w, hyps = run_callqa(args.callqa, model, wavs, jobs, threads, decode, scripts)
                 wall += w
-            rows.append((f"callqa {os.path.basename(model)} jobs={jobs} threads={threads}", wall, score(hyps)))
+            name = f"callqa {os.path.basename(model)} jobs={jobs} threads={threads}"
+            rows.append((name, wall, score(hyps, name)))
     for vad in () if args.callqa_only else (False, True):
         wall, hyps = 0.0, None
         for _ in range(args.repeat):
             w, hyps = run_faster_whisper(args.ct2, wavs, scripts, args.threads, vad, args.beam, args.prompt)
             wall += w
-        rows.append((f"faster-whisper int8 beam={args.beam} vad_filter={vad}", wall, score(hyps)))
+        name = f"faster-whisper int8 beam={args.beam} vad_filter={vad}"
+        rows.append((name, wall, score(hyps, name)))
+    if args.fw_parallel and not args.callqa_only:
+        # What a CTranslate2 engine inside callqa could reach at best: the same kernels, calls
+        # in parallel with one thread each, as callqa runs them (not the peer of the ratio).
+        wall, hyps = 0.0, None
+        for _ in range(args.repeat):
+            w, hyps = run_faster_whisper_parallel(args.ct2, wavs, scripts, args.threads, args.beam, args.prompt)
+            wall += w
+        name = f"faster-whisper int8 vad, {args.threads} processes x 1 thread"
+        rows.append((name, wall, score(hyps, name)))
 
+    if args.per_call:
+        with open(args.per_call, "w", encoding="utf-8") as f:
+            json.dump(per_call, f, ensure_ascii=False, indent=1)
     print(f"\n{len(wavs)} calls x {args.repeat}, {call_seconds:.1f} call seconds, {args.threads} threads")
     print(f"{'engine':<55} {'wall s':>8} {'call s / wall s':>16} {'CER':>7}")
     for name, wall, cer in rows:
@@ -192,7 +291,7 @@ def real_speech(args, decode):
     print(f"{'file':<8} {'callqa CER':>11} {'faster-whisper+VAD CER':>23}")
     fw = WhisperModel(args.ct2, device="cpu", compute_type="int8", cpu_threads=args.threads, num_workers=1)
     for name, path in files.items():
-        _, hyps = run_callqa(args.callqa, model, [path], 1, args.threads, decode)
+        _, hyps = run_callqa(args.callqa, model, [path], args.threads, 1, decode)
         cq = "".join(hyps[name].values())
         segs, _ = fw.transcribe(decode_audio(path, sampling_rate=16000), language="zh", beam_size=args.beam,
                                 vad_filter=True, condition_on_previous_text=False, initial_prompt=args.prompt)
@@ -202,13 +301,15 @@ def real_speech(args, decode):
         print(f"{name:<8} {e1 / n:11.3f} {e2 / n:23.3f}    {cq} | {fwt}")
     long = os.path.join(real, "zh_long.wav")
     seconds = float(subprocess.run(["soxi", "-D", long], capture_output=True, text=True, check=True).stdout)
-    cq_wall, _ = run_callqa(args.callqa, model, [long], 1, args.threads, decode)
+    # callqa's default split (a job per core, one thread each): a lone call decodes that many
+    # of its windows at once.
+    cq_wall, _ = run_callqa(args.callqa, model, [long], args.threads, 1, decode)
     t0 = time.perf_counter()
     segs, _ = fw.transcribe(decode_audio(long, sampling_rate=16000), language="zh", beam_size=args.beam,
                             vad_filter=True, condition_on_previous_text=False, initial_prompt=args.prompt)
     "".join(s.text for s in segs)
     fw_wall = time.perf_counter() - t0
-    print(f"zh_long ({seconds:.0f} s, one mono call, {args.threads} threads): callqa {seconds / cq_wall:.2f}, "
+    print(f"zh_long ({seconds:.0f} s, one mono call, {args.threads} cores): callqa {seconds / cq_wall:.2f}, "
           f"faster-whisper+VAD {seconds / fw_wall:.2f} call s / wall s; ratio {fw_wall / cq_wall:.2f}x")
     return 0
 

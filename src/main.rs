@@ -601,7 +601,7 @@ fn transcribe(args: TranscribeArgs) -> Result<Exit, String> {
         c.layout = config.layout;
     }
     let params = DecodeParams { packing: args.packing, ..callqa::batch::decode_params(&config) };
-    let engine = WhisperEngine::load_on(&config.model_path()?, threads, config.gpu).map_err(|e| e.to_string())?;
+    let engine = WhisperEngine::load_on(&config.model_path()?, threads, config.gpu).map_err(|e| e.to_string())?.decoding_at_once(jobs);
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let started = Instant::now();
     let finished = AtomicUsize::new(0);

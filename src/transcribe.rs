@@ -1,8 +1,9 @@
 //! The transcribe stage: recordings → transcript files, in parallel, with a cache.
 //!
-//! Calls are independent, so the unit of parallelism is the call: `jobs` calls are decoded at
-//! once, each on a decoder state of its own over one shared model (see
-//! [`crate::asr::whisper`]). A call whose transcript already exists for the same audio,
+//! Calls are independent, so `jobs` calls are in flight at once; within them the engine
+//! decodes windows, at most `jobs` at a time across all calls, each on a decoder state of its
+//! own over one shared model (see [`crate::asr::whisper`]), so a lone long call still uses every
+//! core. A call whose transcript already exists for the same audio,
 //! model and parameters is skipped, so a re-run after a crash or a rule change only does what
 //! is missing. One bad recording is reported and the rest go on.
 

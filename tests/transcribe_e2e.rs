@@ -187,3 +187,24 @@ fn a_missing_model_is_a_configuration_error() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("/nonexistent/model.bin") && stderr.contains("fetch-base.sh"), "{stderr}");
 }
+
+#[test]
+fn a_lone_call_decodes_its_windows_in_parallel_with_the_same_text() {
+    // The corpus's longest call (108 s, four windows), alone: with two jobs its windows are
+    // decoded two at a time, and the transcript must equal the one decoded window by window
+    // (windows are merged in their order, each on a fresh state).
+    let model = model();
+    let call = "fixtures/audio/A1001_20261214-104533_c0028.wav";
+    let dir = tempfile::tempdir().unwrap();
+    let text = |jobs: &str| {
+        let out = dir.path().join(format!("jobs{jobs}"));
+        let o = callqa(&["transcribe", call, "--layout", "agent-left", "--model", model.to_str().unwrap(), "--jobs", jobs, "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let t = Transcript::read(&out.join("A1001_20261214-104533_c0028.json")).unwrap();
+        assert!(t.channels.iter().map(|c| c.windows).sum::<u32>() >= 3, "{:?}", t.channels);
+        t.segments.iter().map(|s| format!("{:?} {}-{} {}", s.role, s.start_ms, s.end_ms, s.text)).collect::<Vec<_>>()
+    };
+    let one = text("1");
+    assert!(!one.is_empty());
+    assert_eq!(text("2"), one);
+}

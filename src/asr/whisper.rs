@@ -1,10 +1,12 @@
 //! The Whisper engine: whisper.cpp through `whisper-rs`.
 //!
-//! One model context is loaded and shared by all workers; each call gets a decoder state of
-//! its own (KV caches, scratch buffers, the sampling generator), so several calls decode at once
-//! without loading the weights twice, and a call's text depends only on its audio. A channel's speech regions are packed into ≤ 30 s windows
-//! ([`super::pack`]) and each window is one `whisper_full` call with no carried-over context
-//! (a window's text must not leak into the next call that borrows the state).
+//! One model context is loaded and shared by all workers; each window gets a decoder state of
+//! its own (KV caches, scratch buffers, the sampling generator), so several windows decode at
+//! once without loading the weights twice, and a call's text depends only on its audio. A
+//! call's speech regions are packed into ≤ 30 s windows ([`super::pack`]) and each window is
+//! one `whisper_full` call with no carried-over context, so windows are independent: a call's
+//! windows are decoded in parallel, through a budget of slots shared by all calls in flight
+//! ([`WhisperEngine::decoding_at_once`]), and merged in window order.
 
 use std::path::Path;
 
@@ -13,6 +15,7 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 use super::pack::{Window, pack};
 use super::split::{Token, WindowSegment, split};
 use super::{AsrError, ChannelAudio, ChannelText, DecodeParams, Packing, RawSegment, Span, Transcriber};
+use crate::shared::par::Slots;
 use crate::transcript::ModelRef;
 
 /// A loaded whisper.cpp model, shared by every worker.
@@ -20,6 +23,8 @@ pub struct WhisperEngine {
     ctx: WhisperContext,
     threads: usize,
     model: ModelRef,
+    /// Windows decoded at once, all calls together (see [`WhisperEngine::decoding_at_once`]).
+    slots: Slots,
 }
 
 impl WhisperEngine {
@@ -51,14 +56,26 @@ impl WhisperEngine {
             ctx,
             threads: threads.max(1),
             model: ModelRef { path: path.to_owned(), sha256 },
+            slots: Slots::new(1),
         })
     }
 
-    /// Runs `f` with a fresh decoder state. States are not reused between calls: a state
+    /// Lets `n` windows be decoded at once, each with the engine's threads, across all the
+    /// calls in flight: a batch of `jobs` calls passes `jobs`, so a lone call (a single long
+    /// recording, or the last of a batch) decodes `jobs` windows at once instead of leaving
+    /// cores idle, and `jobs` calls never decode more than `jobs` windows together.
+    /// Windows are independent (no carried-over context), so the text does not depend on it.
+    pub fn decoding_at_once(mut self, n: usize) -> WhisperEngine {
+        self.slots = Slots::new(n);
+        self
+    }
+
+    /// Runs `f` with a fresh decoder state. States are not reused between windows: a state
     /// carries the random generator that temperature fallback samples from, so a reused one
     /// made a call's transcript depend on which calls the state had decoded before (seen as a
-    /// resumed batch differing from an uninterrupted one). A new state costs milliseconds next
-    /// to the seconds a call takes.
+    /// resumed batch differing from an uninterrupted one), and a window's text on the order in
+    /// which the windows were decoded. A new state costs milliseconds next to the seconds a
+    /// window takes.
     fn with_state<R>(&self, f: impl FnOnce(&mut WhisperState) -> Result<R, AsrError>) -> Result<R, AsrError> {
         let mut state = self.ctx.create_state().map_err(|e| AsrError::Decode(format!("creating a decoder state: {e}")))?;
         f(&mut state)
@@ -111,6 +128,16 @@ impl WhisperEngine {
         let pcm = window.samples(sources);
         let started = std::time::Instant::now();
         let mut fp = self.full_params(params)?;
+        let trace = std::env::var_os("CALLQA_TRACE").is_some();
+        // whisper.cpp reports progress once per pass over the window; a second pass re-encodes
+        // the window from the last timestamp.
+        let passes = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        if trace {
+            let p = passes.clone();
+            fp.set_progress_callback_safe(move |_| {
+                p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            });
+        }
         if params.fit_encoder {
             // Encoder frames are 20 ms; a second of slack keeps the last words' context.
             let frames = (window.len_ms() + 1_000) / 20;
@@ -119,14 +146,15 @@ impl WhisperEngine {
         state
             .full(fp, &pcm)
             .map_err(|e| AsrError::Decode(format!("whisper_full: {e}")))?;
-        if std::env::var_os("CALLQA_TRACE").is_some() {
+        if trace {
             let n_tok: i32 = state.as_iter().map(|s| s.n_tokens()).sum();
             eprintln!(
-                "trace: window {} ms ({} ms speech, {} pieces): whisper_full {} ms, {} segments, {n_tok} tokens",
+                "trace: window {} ms ({} ms speech, {} pieces): whisper_full {} ms, {} passes, {} segments, {n_tok} tokens",
                 window.len_ms(),
                 window.speech_ms(),
                 window.pieces().len(),
                 started.elapsed().as_millis(),
+                passes.load(std::sync::atomic::Ordering::Relaxed),
                 state.full_n_segments()
             );
         }
@@ -210,38 +238,50 @@ impl Transcriber for WhisperEngine {
                 pack(&all, max_ms, params.gap_ms)
             }
         };
-        self.with_state(|state| {
-            let mut out = vec![ChannelText::default(); channels.len()];
-            let multilingual = self.ctx.is_multilingual();
-            let mut want_lang: Vec<bool> = channels.iter().map(|c| multilingual && !c.regions.is_empty()).collect();
-            for w in &windows {
-                for (src, seg) in self.decode_window(state, w, &sources, params)? {
-                    if let Some(t) = out.get_mut(src) {
-                        t.segments.push(seg);
-                    }
+        let multilingual = self.ctx.is_multilingual();
+        let decoded = self.slots.map(windows.len(), |i| {
+            self.with_state(|state| {
+                let segments = self.decode_window(state, &windows[i], &sources, params)?;
+                // The window is encoded already: a language verdict costs one decoder step, so
+                // every window gets one and they are applied in window order below, as if the
+                // windows had been decoded one after another.
+                let language = if multilingual { Some(self.detect_language(state)?) } else { None };
+                Ok((segments, language))
+            })
+        });
+        let mut out = vec![ChannelText::default(); channels.len()];
+        let mut want_lang: Vec<bool> = channels.iter().map(|c| multilingual && !c.regions.is_empty()).collect();
+        for (w, result) in windows.iter().zip(decoded) {
+            let (segments, language) = result?;
+            for (src, seg) in segments {
+                if let Some(t) = out.get_mut(src) {
+                    t.segments.push(seg);
                 }
-                let mut present: Vec<usize> = w.pieces().iter().map(|p| p.source).collect();
-                present.sort_unstable();
-                present.dedup();
-                for &s in &present {
-                    out[s].windows += 1;
-                }
-                if present.iter().any(|&s| want_lang[s]) {
-                    // The window is encoded already: a language verdict costs one decoder step.
-                    // It speaks for a channel when the window is that channel's alone, or when it
-                    // is confident enough that neither channel can be speaking something else.
-                    let (lang, p) = self.detect_language(state)?;
-                    if present.len() == 1 || p >= CONFIDENT_LANGUAGE {
-                        for &s in &present {
-                            if want_lang[s] {
-                                out[s].language = Some((lang.clone(), p));
-                                want_lang[s] = false;
-                            }
+            }
+            let mut present: Vec<usize> = w.pieces().iter().map(|p| p.source).collect();
+            present.sort_unstable();
+            present.dedup();
+            for &s in &present {
+                out[s].windows += 1;
+            }
+            // A verdict speaks for a channel when the window is that channel's alone, or when it
+            // is confident enough that neither channel can be speaking something else.
+            if let Some((lang, p)) = language.filter(|_| present.iter().any(|&s| want_lang[s])) {
+                if present.len() == 1 || p >= CONFIDENT_LANGUAGE {
+                    for &s in &present {
+                        if want_lang[s] {
+                            out[s].language = Some((lang.clone(), p));
+                            want_lang[s] = false;
                         }
                     }
                 }
             }
-            // Channels only seen in mixed windows with an unsure verdict: one window of their own.
+        }
+        // Channels only seen in mixed windows with an unsure verdict: one window of their own.
+        if !want_lang.contains(&true) {
+            return Ok(out);
+        }
+        self.with_state(|state| {
             for s in (0..channels.len()).filter(|&s| want_lang[s]) {
                 if let Some(w) = pack(&tagged(s), max_ms, params.gap_ms).first() {
                     state

@@ -454,7 +454,7 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunSummary, RunErr
     let inputs = scoring_inputs(config, &spec.out)?;
     let setup_ms = started.elapsed().as_millis() as u64;
     let model = config.model_path().map_err(RunError)?;
-    let engine = crate::asr::whisper::WhisperEngine::load_on(&model, threads, config.gpu).map_err(|e| RunError(e.to_string()))?;
+    let engine = crate::asr::whisper::WhisperEngine::load_on(&model, threads, config.gpu).map_err(|e| RunError(e.to_string()))?.decoding_at_once(jobs);
     let status = process(&engine, &scanner, &ingested, config, &dir, spec.shard, jobs, progress)?;
     let report_started = Instant::now();
     let partition = read_partition(&dir)?;
