@@ -6,7 +6,8 @@
 //! pure Rust (16 ms frames at 16 kHz, a few KiB of state), gated by energy: a frame counts
 //! only if it is louder than a fixed floor (near-digital silence) and than the channel's own
 //! noise floor by a margin. The network alone takes steady line noise (a GSM call at 15 dB
-//! SNR) for voice from end to end; the channel's quietest frames tell what its noise is. Frame scores are
+//! SNR) for voice from end to end; the quietest frames of the minute around a frame tell what
+//! the line's noise is there. Frame scores are
 //! turned into regions with hysteresis, a minimum speech length, a merge of short gaps and a
 //! little padding so that word onsets and tails are not clipped.
 
@@ -44,28 +45,55 @@ fn frame_scores(samples: &[f32], p: &VadParams) -> Vec<f32> {
         .chunks_exact(FRAME)
         .map(|f| 10.0 * (f.iter().map(|x| x * x).sum::<f32>() / FRAME as f32).max(1e-12).log10())
         .collect();
-    let gate = p.energy_floor_db.max(noise_floor_db(&level_db, p.noise_percentile) + p.noise_margin_db);
+    let floors = local_noise_floors_db(&level_db, p.noise_percentile);
     let mut detector = earshot::Detector::default();
     samples
         .chunks_exact(FRAME)
-        .zip(&level_db)
-        .map(|(frame, &db)| {
+        .zip(level_db.iter().zip(&floors))
+        .map(|(frame, (&db, &floor))| {
             // The detector is fed every frame, quiet ones too, so that its state follows the audio.
             let score = detector.predict_f32(frame);
+            let gate = p.energy_floor_db.max(floor + p.noise_margin_db);
             if db < gate { 0.0 } else { score }
         })
         .collect()
 }
 
-/// The level (dB) below which a `percentile` share of the frames lie.
-fn noise_floor_db(level_db: &[f32], percentile: f32) -> f32 {
-    if level_db.is_empty() {
+/// Frames in the stretch of audio whose quietest frames give a frame its noise floor: a minute.
+const NOISE_SPAN_FRAMES: usize = (60_000 / FRAME_MS) as usize;
+/// Frames that share one noise floor: a second.
+const NOISE_BLOCK_FRAMES: usize = (1_000 / FRAME_MS) as usize;
+
+/// Each frame's noise floor: the `percentile` level of the minute of audio around it (the
+/// whole channel when it is shorter). A line's noise changes within a long call (a caller
+/// walks into the street, a transfer to another line): one floor for a whole long call, set by
+/// its quiet stretches, let a noisy stretch pass as speech from end to end, and Whisper then
+/// decoded minutes of noise cut into 30 s windows and lost the words in them. A minute holds
+/// enough of the other party's turns to find this channel's pauses in; a shorter stretch of
+/// unbroken speech would set the floor at the speech.
+fn local_noise_floors_db(level_db: &[f32], percentile: f32) -> Vec<f32> {
+    let n = level_db.len();
+    let mut floors = Vec::with_capacity(n);
+    let mut scratch = Vec::with_capacity(NOISE_SPAN_FRAMES.min(n));
+    for block in (0..n).step_by(NOISE_BLOCK_FRAMES) {
+        let centre = block + NOISE_BLOCK_FRAMES / 2;
+        let start = centre.saturating_sub(NOISE_SPAN_FRAMES / 2).min(n.saturating_sub(NOISE_SPAN_FRAMES));
+        let end = (start + NOISE_SPAN_FRAMES).min(n);
+        scratch.clear();
+        scratch.extend_from_slice(&level_db[start..end]);
+        let floor = percentile_of(&mut scratch, percentile);
+        floors.extend(std::iter::repeat_n(floor, NOISE_BLOCK_FRAMES.min(n - block)));
+    }
+    floors
+}
+
+/// The level below which a `percentile` share of `levels` lie (reorders `levels`).
+fn percentile_of(levels: &mut [f32], percentile: f32) -> f32 {
+    if levels.is_empty() {
         return f32::NEG_INFINITY;
     }
-    let mut sorted = level_db.to_vec();
-    sorted.sort_by(f32::total_cmp);
-    let i = ((sorted.len() - 1) as f32 * percentile.clamp(0.0, 1.0)) as usize;
-    sorted[i]
+    let i = ((levels.len() - 1) as f32 * percentile.clamp(0.0, 1.0)) as usize;
+    *levels.select_nth_unstable_by(i, f32::total_cmp).1
 }
 
 fn regions_from_scores(scores: &[f32], total_ms: u64, p: &VadParams) -> Vec<Span> {
@@ -177,6 +205,42 @@ mod tests {
         assert_eq!(r.len(), 1, "{r:?}");
         assert!(r[0].start_ms >= 2600 && r[0].start_ms <= 3100, "{r:?}");
         assert!(r[0].end_ms >= 4800 && r[0].end_ms <= 5500, "{r:?}");
+    }
+
+    #[test]
+    fn a_noisy_stretch_of_a_long_call_is_gated_by_its_own_noise() {
+        // Two minutes on a quiet line with speech in it, then two minutes of steady line noise
+        // at about -35 dBFS with one burst of speech 15 dB above it: half a minute past the
+        // change (when the quiet line has left the minute around a frame) the noise is not
+        // speech. One floor for the whole channel, set by the quiet half, took all of it.
+        let mut s = Vec::new();
+        for k in 0..12 {
+            s.extend(silence(7000));
+            s.extend(voiced(3000, k as f32).iter().map(|x| x * 0.5));
+        }
+        let quiet_ms = s.len() as u64 * 1000 / SR as u64;
+        let mut noisy = noise(120_000, 0.03);
+        let v = voiced(2000, 0.5);
+        for (i, x) in v.iter().enumerate() {
+            noisy[60 * SR + i] += x;
+        }
+        s.extend(noisy);
+        let r = speech_regions(&s, &VadParams::default());
+        let in_noise: Vec<&Span> = r.iter().filter(|x| x.end_ms > quiet_ms + 30_000).collect();
+        assert_eq!(in_noise.len(), 1, "{r:?}");
+        assert!(in_noise[0].start_ms >= quiet_ms + 59_500 && in_noise[0].end_ms <= quiet_ms + 62_600, "{r:?}");
+        assert!(r.iter().filter(|x| x.end_ms <= quiet_ms).count() >= 10, "{r:?}");
+    }
+
+    #[test]
+    fn a_short_channel_has_one_floor() {
+        // Up to a minute, every frame's floor is the whole channel's, as before floors were local.
+        let levels: Vec<f32> = (0..3000).map(|i| -60.0 + (i % 97) as f32 * 0.3).collect();
+        let floors = local_noise_floors_db(&levels, 0.1);
+        let mut all = levels.clone();
+        let whole = percentile_of(&mut all, 0.1);
+        assert_eq!(floors.len(), levels.len());
+        assert!(floors.iter().all(|&f| f == whole));
     }
 
     #[test]
