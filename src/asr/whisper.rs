@@ -129,11 +129,12 @@ impl WhisperEngine {
         let started = std::time::Instant::now();
         let mut fp = self.full_params(params)?;
         let trace = std::env::var_os("CALLQA_TRACE").is_some();
-        // whisper.cpp reports progress once per pass over the window; a second pass re-encodes
-        // the window from the last timestamp.
-        let passes = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        // whisper.cpp reports progress at the top of its loop over the window, once more than
+        // the passes it makes; a second pass re-encodes the window from the last timestamp.
+        // (whisper-rs keeps the callback for the process's life: tracing only.)
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
         if trace {
-            let p = passes.clone();
+            let p = calls.clone();
             fp.set_progress_callback_safe(move |_| {
                 p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             });
@@ -154,7 +155,7 @@ impl WhisperEngine {
                 window.speech_ms(),
                 window.pieces().len(),
                 started.elapsed().as_millis(),
-                passes.load(std::sync::atomic::Ordering::Relaxed),
+                calls.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(1),
                 state.full_n_segments()
             );
         }

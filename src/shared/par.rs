@@ -1,6 +1,9 @@
 //! The one parallel runner: calls are independent, so every stage that works call by call
 //! (transcribe, scan, the batch that does both) hands its list here, `jobs` at a time, and gets
 //! the results back in the list's order, whatever order they finished in.
+//! [`Slots`] is the other half: a budget of decodes that a call's windows share with the other
+//! calls in flight. It is a counting semaphore on std's Mutex and Condvar (twenty lines: std has
+//! none, and the crates that do are async or unmaintained).
 
 use rayon::prelude::*;
 
