@@ -26,10 +26,11 @@ pub struct DecodeParams {
     /// Run the encoder on the window's own length rather than a full 30 s (whisper.cpp's
     /// `audio_ctx`). Measured on the fixtures: same CER, a third less time.
     pub fit_encoder: bool,
-    /// Candidates sampled when the decoder falls back to a non-zero temperature. One: on the
+    /// Candidates sampled when the decoder falls back to a non-zero temperature. Two: on the
     /// fixture corpus 5 (the reference implementations' value) made the few windows that fall
-    /// back cost a fifth of all decoding time for no better text (CER 0.108 either way; the
-    /// real-speech check unchanged), so a batch is about 10 % faster with 1.
+    /// back cost a fifth of all decoding time for no better text (CER 0.108; 2 gave 0.107 and
+    /// 5 % more speed, 1 gave 0.108 and 10 %), but a single sample can be a hallucination (an
+    /// English phrase in a noisy Mandarin call, a false finding), which two avoided.
     pub best_of: u32,
     /// Retry a window at higher temperatures when its text is repetitive or improbable.
     pub temperature_fallback: bool,
@@ -63,7 +64,7 @@ impl Default for DecodeParams {
             gap_ms: 400,
             packing: Packing::default(),
             fit_encoder: true,
-            best_of: 1,
+            best_of: 2,
             temperature_fallback: true,
             no_speech_threshold: 0.6,
             logprob_threshold: -1.0,
