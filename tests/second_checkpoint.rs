@@ -28,15 +28,7 @@ fn words(s: &str) -> Vec<String> {
 
 /// Word edit distance over the reference's length.
 fn wer(reference: &[String], hypothesis: &[String]) -> f64 {
-    let mut prev: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, h) in hypothesis.iter().enumerate() {
-            cur.push((prev[j] + usize::from(r != h)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[hypothesis.len()] as f64 / reference.len().max(1) as f64
+    callqa::eval::cer::edit_distance(reference, hypothesis) as f64 / reference.len().max(1) as f64
 }
 
 #[test]

@@ -18,9 +18,9 @@ pub fn normalize(text: &str) -> Vec<char> {
         .collect()
 }
 
-/// Levenshtein distance between two character sequences (substitutions, insertions and
-/// deletions each cost 1), in O(len(a)·len(b)) time and O(len(b)) memory.
-pub fn edit_distance(a: &[char], b: &[char]) -> usize {
+/// Levenshtein distance between two sequences, of characters or of words (substitutions,
+/// insertions and deletions each cost 1), in O(len(a)·len(b)) time and O(len(b)) memory.
+pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
