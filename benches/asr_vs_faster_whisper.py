@@ -72,7 +72,11 @@ def roles_for(script, n_channels):
 def run_callqa(binary, model, wavs, jobs, threads, decode=(), scripts=None):
     """Transcribes `wavs` in one callqa run. Text is keyed by role as the script lays the
     channels out (as for faster-whisper), not by the one --layout given for the whole run."""
-    out = tempfile.mkdtemp(prefix="callqa-bench-")
+    with tempfile.TemporaryDirectory(prefix="callqa-bench-") as out:
+        return _run_callqa_in(out, binary, model, wavs, jobs, threads, decode, scripts)
+
+
+def _run_callqa_in(out, binary, model, wavs, jobs, threads, decode, scripts):
     cmd = [binary, "transcribe", *wavs, "--out", out, "--model", model, "--jobs", str(jobs), "--threads", str(threads), "--layout", "agent-left", *decode]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)

@@ -385,7 +385,7 @@ enum ModelCommand {
         /// The quantized model to write.
         #[arg(long)]
         out: PathBuf,
-        /// q8_0 (close to f16) or q5_0 (smaller, less accurate).
+        /// q8_0 (close to f16, the fastest on CPU), q5_0 or q4_0 (smaller, less accurate).
         #[arg(long = "type")]
         kind: callqa::model::QuantType,
     },

@@ -140,9 +140,7 @@ impl WhisperEngine {
             });
         }
         if params.fit_encoder {
-            // Encoder frames are 20 ms; a second of slack keeps the last words' context.
-            let frames = (window.len_ms() + 1_000) / 20;
-            fp.set_audio_ctx(frames.min(self.ctx.n_audio_ctx() as u64) as i32);
+            fp.set_audio_ctx(encoder_frames(window.len_ms(), self.ctx.n_audio_ctx()));
         }
         state
             .full(fp, &pcm)
@@ -300,6 +298,17 @@ impl Transcriber for WhisperEngine {
 /// channel in it; below, each channel is checked on its own.
 const CONFIDENT_LANGUAGE: f32 = 0.9;
 
+/// The encoder context for a window: its length in 20 ms encoder frames plus a second of slack
+/// (which keeps the last words' context), rounded up to a multiple of 16 and capped at the
+/// model's context. The rounding is for speed: ggml's tiled matrix kernels (llamafile's
+/// tinyBLAS, built in by `.cargo/config.toml`) take the encoder's attention products only when
+/// the context is a multiple of 4, best of 16; otherwise they fall back to one dot product per
+/// cell, which cost as much as all of the encoder's other products (benches/README.md).
+fn encoder_frames(window_ms: u64, n_audio_ctx: i32) -> i32 {
+    let frames = (window_ms + 1_000).div_ceil(20).next_multiple_of(16);
+    frames.min(n_audio_ctx.max(0) as u64) as i32
+}
+
 /// whisper.cpp and ggml print model and timing details to stderr; route them away so a
 /// batch's own progress and errors stay readable.
 fn silence_native_logs() {
@@ -308,6 +317,19 @@ fn silence_native_logs() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_encoder_context_fits_the_window_in_whole_tiles() {
+        // 20.37 s + 1 s of slack = 1068.5 frames → 1069 → 1072 (67 × 16).
+        assert_eq!(super::encoder_frames(20_370, 1500), 1072);
+        assert_eq!(super::encoder_frames(0, 1500), 64);
+        for ms in (0..40_000).step_by(37) {
+            let f = super::encoder_frames(ms, 1500);
+            assert!(f == 1500 || (f % 16 == 0 && f as u64 * 20 >= ms + 1_000 && (f as u64 - 16) * 20 < ms + 1_000), "{ms} ms → {f}");
+        }
+        // A 30 s window takes the whole context (1500 = 4 × 375: still a tiled size).
+        assert_eq!(super::encoder_frames(29_000, 1500), 1500);
+    }
+
     #[test]
     #[cfg(not(feature = "cuda"))]
     fn asking_a_cpu_build_for_the_gpu_is_an_error_not_a_cpu_run() {

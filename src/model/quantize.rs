@@ -23,6 +23,8 @@ pub enum QuantType {
     Q8_0,
     /// 5-bit, blocks of 32 with an f16 scale (22 bytes/32 values).
     Q5_0,
+    /// 4-bit, blocks of 32 with an f16 scale (18 bytes/32 values).
+    Q4_0,
 }
 
 impl QuantType {
@@ -31,6 +33,7 @@ impl QuantType {
         match self {
             QuantType::Q8_0 => GgmlType::Q8_0,
             QuantType::Q5_0 => GgmlType::Q5_0,
+            QuantType::Q4_0 => GgmlType::Q4_0,
         }
     }
 
@@ -39,6 +42,7 @@ impl QuantType {
         match self {
             QuantType::Q8_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q8_0,
             QuantType::Q5_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q5_0,
+            QuantType::Q4_0 => sys::ggml_ftype_GGML_FTYPE_MOSTLY_Q4_0,
         }
     }
 
@@ -46,6 +50,7 @@ impl QuantType {
         match self {
             QuantType::Q8_0 => sys::ggml_type_GGML_TYPE_Q8_0,
             QuantType::Q5_0 => sys::ggml_type_GGML_TYPE_Q5_0,
+            QuantType::Q4_0 => sys::ggml_type_GGML_TYPE_Q4_0,
         }
     }
 }
@@ -55,13 +60,14 @@ impl fmt::Display for QuantType {
         f.write_str(match self {
             QuantType::Q8_0 => "q8_0",
             QuantType::Q5_0 => "q5_0",
+            QuantType::Q4_0 => "q4_0",
         })
     }
 }
 
 /// An unknown quantization name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown quantization type '{0}' (expected q8_0 or q5_0)")]
+#[error("unknown quantization type '{0}' (expected q8_0, q5_0 or q4_0)")]
 pub struct ParseQuantTypeError(pub String);
 
 impl FromStr for QuantType {
@@ -70,6 +76,7 @@ impl FromStr for QuantType {
         match s.to_ascii_lowercase().as_str() {
             "q8_0" => Ok(QuantType::Q8_0),
             "q5_0" => Ok(QuantType::Q5_0),
+            "q4_0" => Ok(QuantType::Q4_0),
             _ => Err(ParseQuantTypeError(s.to_string())),
         }
     }
@@ -243,6 +250,7 @@ mod tests {
         assert_eq!("Q5_0".parse::<QuantType>().unwrap(), QuantType::Q5_0);
         assert!("q4_k".parse::<QuantType>().is_err());
         assert_eq!(QuantType::Q5_0.to_string(), "q5_0");
+        assert_eq!("q4_0".parse::<QuantType>().unwrap().to_string(), "q4_0");
     }
 
     #[test]
@@ -256,7 +264,7 @@ mod tests {
             let (bs, ts) = unsafe { (sys::ggml_blck_size(sys_t), sys::ggml_type_size(sys_t)) };
             assert_eq!((bs as usize, ts), (t.block_size(), t.type_size()), "{t:?}");
         }
-        assert_eq!((QuantType::Q8_0.ftype(), QuantType::Q5_0.ftype()), (7, 8));
+        assert_eq!((QuantType::Q8_0.ftype(), QuantType::Q5_0.ftype(), QuantType::Q4_0.ftype()), (7, 8, 2));
     }
 
     #[test]
@@ -264,7 +272,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f16 = tiny_ggml(dir.path());
         let src = GgmlModel::read(&f16).unwrap();
-        for kind in [QuantType::Q8_0, QuantType::Q5_0] {
+        for kind in [QuantType::Q8_0, QuantType::Q5_0, QuantType::Q4_0] {
             let out = dir.path().join(format!("{kind}.bin"));
             let report = quantize(&f16, &out, kind).unwrap();
             let q = GgmlModel::read(&out).unwrap();
