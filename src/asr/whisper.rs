@@ -302,8 +302,8 @@ const CONFIDENT_LANGUAGE: f32 = 0.9;
 /// (which keeps the last words' context), rounded up to a multiple of 16 and capped at the
 /// model's context. The rounding is for speed: ggml's tiled matrix kernels (llamafile's
 /// tinyBLAS, built in by `.cargo/config.toml`) take the encoder's attention products only when
-/// the context is a multiple of 4, best of 16; otherwise they fall back to one dot product per
-/// cell, which cost as much as all of the encoder's other products (benches/README.md).
+/// the context is a multiple of 4, best of 16; otherwise ggml falls back to one dot product
+/// per cell, which cost nearly as much as all of OpenBLAS's work (benches/README.md).
 fn encoder_frames(window_ms: u64, n_audio_ctx: i32) -> i32 {
     let frames = (window_ms + 1_000).div_ceil(20).next_multiple_of(16);
     frames.min(n_audio_ctx.max(0) as u64) as i32
