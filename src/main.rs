@@ -161,7 +161,7 @@ struct RunArgs {
 /// each overrides `callqa.toml`.
 #[derive(clap::Args)]
 struct DecodeArgs {
-    /// A whisper.cpp ggml model file [default: models/ggml-base.bin next to callqa.toml, here,
+    /// A whisper.cpp ggml model file [default: models/ggml-base-q8_0.bin next to callqa.toml, here,
     /// or in the repository callqa was built in].
     #[arg(long, env = "CALLQA_MODEL")]
     model: Option<PathBuf>,

@@ -91,11 +91,11 @@ fn a_missing_model_names_every_place_looked() {
     let empty = tmp.path().join("no-recordings");
     std::fs::create_dir(&empty).unwrap();
     let (got, out) = code(tmp.path(), &["transcribe", s(&empty), "--out", s(&tmp.path().join("t"))]);
-    if root().join("models/ggml-base.bin").is_file() {
+    if root().join("models/ggml-base-q8_0.bin").is_file() {
         // The repository's model is found from anywhere: this is what lets cron run callqa.
         assert_eq!(got, Some(0), "{out}");
     } else {
         assert_eq!(got, Some(2), "{out}");
-        assert!(out.contains("models/ggml-base.bin") && out.contains("fetch-base.sh"), "{out}");
+        assert!(out.contains("models/ggml-base-q8_0.bin") && out.contains("fetch-base.sh"), "{out}");
     }
 }

@@ -105,7 +105,7 @@ fn real_speech_is_transcribed_within_the_cer_floor_as_pcm_mulaw_and_alaw() {
         eprintln!("skipped: {why}");
         return;
     }
-    let model = root().join("models/ggml-base.bin");
+    let model = root().join("models/ggml-base-q8_0.bin");
     assert!(model.is_file(), "run models/fetch-base.sh first");
     let reference = std::fs::read_to_string(root().join("fixtures/real/zh.txt")).unwrap();
 

@@ -38,7 +38,7 @@ fn root() -> PathBuf {
 }
 
 fn model() -> PathBuf {
-    let m = std::env::var_os("CALLQA_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("models/ggml-base.bin"));
+    let m = std::env::var_os("CALLQA_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("models/ggml-base-q8_0.bin"));
     assert!(m.is_file(), "{} is missing: run models/fetch-base.sh first (README, 'Set up')", m.display());
     m
 }

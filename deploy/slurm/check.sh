@@ -17,7 +17,7 @@
 #   deploy/slurm/check.sh [--callqa BIN] [--model FILE] [--input DIR] [--count K] [--shards N]
 #                         [--work DIR] [--skip-killed]
 #
-# Defaults: target/release/callqa (else callqa on PATH), models/ggml-base.bin, fixtures/audio,
+# Defaults: target/release/callqa (else callqa on PATH), models/ggml-base-q8_0.bin, fixtures/audio,
 # the K=7 smallest recordings of the input (the empty one among them, so that the runs end
 # with exit code 1 and an errors row; --count 0: all), N=3 shards of one CPU each, and a new
 # folder under /tmp (kept, with the jobs' logs; its path is printed).
@@ -30,7 +30,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_FILE=$ROOT/deploy/slurm/callqa-array.sbatch
 CALLQA=${CALLQA:-}
-MODEL=${MODEL:-$ROOT/models/ggml-base.bin}
+MODEL=${MODEL:-$ROOT/models/ggml-base-q8_0.bin}
 INPUT=$ROOT/fixtures/audio
 COUNT=7
 SHARDS=3
