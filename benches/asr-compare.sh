@@ -3,7 +3,7 @@
 # Usage: benches/asr-compare.sh [--threads N] [--repeat K] [--model models/ggml-base-q8_0.bin ...]
 #        benches/asr-compare.sh --long          # the stereo calls joined into calls of >= 3 minutes
 #        benches/asr-compare.sh --real          # real human speech (fixtures/real/fetch.sh first)
-#        [--fw-parallel] [--per-call FILE] [--beam N] [--prompt P] [--callqa-only] (see --help)
+#        [--fw-parallel] [--per-call FILE] [--beam N] [--prompt P] [--callqa-only] [--ratio-only] (see --help)
 # Needs models/fetch-base.sh to have run (it leaves the CTranslate2 model in models/cache/).
 set -euo pipefail
 cd "$(dirname "$0")/.."

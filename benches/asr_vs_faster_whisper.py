@@ -199,11 +199,13 @@ def main():
     ap.add_argument("--ct2", default="models/cache/ct2-base", help="CTranslate2 model directory")
     ap.add_argument("--audio", default="fixtures/audio")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--repeat", type=int, default=1, help="pass over the audio this many times (longer, steadier timing)")
+    ap.add_argument("--repeat", type=int, default=1, help="pass over the audio this many times, the engines taking turns (steadier timing)")
     ap.add_argument("--beam", type=int, default=1, help="beam search width, both engines")
     ap.add_argument("--prompt", default=None, help="initial prompt, both engines")
     ap.add_argument("--callqa-arg", action="append", default=[], help="extra argument for callqa transcribe (repeatable), e.g. --callqa-arg=--packing=channel")
     ap.add_argument("--callqa-only", action="store_true", help="callqa alone, calls in parallel (to compare decode settings)")
+    ap.add_argument("--ratio-only", action="store_true",
+                    help="only the rows the ratio needs: callqa with calls in parallel, faster-whisper with its VAD")
     ap.add_argument("--long", type=float, nargs="?", const=180.0, default=None, metavar="SECONDS",
                     help="join the stereo calls into long calls of at least SECONDS (default 180) with 3 s gaps, and measure on those")
     ap.add_argument("--fw-parallel", action="store_true",
@@ -233,32 +235,30 @@ def main():
                 per_call.setdefault(f"{call} {role}", {"reference": refs[role]})[engine] = {"cer": round(e / max(n, 1), 3), "text": text}
         return errs / max(chars, 1)
 
-    rows = []
+    # Each row is a runner; with --repeat the rows take turns (all rows once, then again), so a
+    # slow spell of the shared machine lands on every engine instead of on one.
+    runners = []
     for model in args.model or ["models/ggml-base-q8_0.bin"]:
         # One call at a time with all threads, and calls in parallel with one thread each.
-        for jobs, threads in [(1, args.threads), (args.threads, 1)][1 if args.callqa_only else 0:]:
-            wall, hyps = 0.0, None
-            for _ in range(args.repeat):
-                w, hyps = run_callqa(args.callqa, model, wavs, jobs, threads, decode, scripts)
-                wall += w
+        splits = [(1, args.threads), (args.threads, 1)]
+        for jobs, threads in splits[1 if args.callqa_only or args.ratio_only else 0:]:
             name = f"callqa {os.path.basename(model)} jobs={jobs} threads={threads}"
-            rows.append((name, wall, score(hyps, name)))
-    for vad in () if args.callqa_only else (False, True):
-        wall, hyps = 0.0, None
-        for _ in range(args.repeat):
-            w, hyps = run_faster_whisper(args.ct2, wavs, scripts, args.threads, vad, args.beam, args.prompt)
-            wall += w
+            runners.append((name, lambda m=model, j=jobs, t=threads: run_callqa(args.callqa, m, wavs, j, t, decode, scripts)))
+    for vad in () if args.callqa_only else (True,) if args.ratio_only else (False, True):
         name = f"faster-whisper int8 beam={args.beam} vad_filter={vad}"
-        rows.append((name, wall, score(hyps, name)))
+        runners.append((name, lambda v=vad: run_faster_whisper(args.ct2, wavs, scripts, args.threads, v, args.beam, args.prompt)))
     if args.fw_parallel and not args.callqa_only:
         # What a CTranslate2 engine inside callqa could reach at best: the same kernels, calls
         # in parallel with one thread each, as callqa runs them (not the peer of the ratio).
-        wall, hyps = 0.0, None
-        for _ in range(args.repeat):
-            w, hyps = run_faster_whisper_parallel(args.ct2, wavs, scripts, args.threads, args.beam, args.prompt)
-            wall += w
         name = f"faster-whisper int8 vad, {args.threads} processes x 1 thread"
-        rows.append((name, wall, score(hyps, name)))
+        runners.append((name, lambda: run_faster_whisper_parallel(args.ct2, wavs, scripts, args.threads, args.beam, args.prompt)))
+    walls = {name: 0.0 for name, _ in runners}
+    last = {}
+    for _ in range(args.repeat):
+        for name, run in runners:
+            w, last[name] = run()
+            walls[name] += w
+    rows = [(name, walls[name], score(last[name], name)) for name, _ in runners]
 
     if args.per_call:
         with open(args.per_call, "w", encoding="utf-8") as f:

@@ -100,6 +100,18 @@ impl Window {
         out
     }
 
+    /// The same audio packed into windows of at most half this one's length (two or more, unless
+    /// the window is too short to cut), for a second look at a window whose decode came back
+    /// with too little text.
+    pub fn halves(&self, gap_ms: u64) -> Vec<Window> {
+        let regions: Vec<(usize, Span)> = self
+            .pieces
+            .iter()
+            .map(|p| (p.source, Span { start_ms: p.src_start_ms, end_ms: p.src_start_ms + p.len_ms }))
+            .collect();
+        pack(&regions, self.len_ms.div_ceil(2).max(1_000), gap_ms)
+    }
+
     /// Builds the window's 16 kHz samples from the sources.
     pub fn samples(&self, sources: &[&[f32]]) -> Vec<f32> {
         let mut out = vec![0.0f32; self.len_ms as usize * 16];
@@ -212,6 +224,19 @@ mod tests {
         assert_eq!(s[0], 1000.0);
         assert_eq!(s[10 * 16], 0.0); // gap
         assert_eq!(s[15 * 16], -1.0);
+    }
+
+    #[test]
+    fn halves_hold_the_same_audio_in_shorter_windows() {
+        let w = &pack(&[on(0, 1000, 9000), on(1, 9500, 14000), on(0, 15000, 27000)], 30000, 500)[0];
+        let h = w.halves(500);
+        assert!(h.len() >= 2 && h.iter().all(|x| x.len_ms() <= w.len_ms().div_ceil(2)), "{h:?}");
+        assert_eq!(h.iter().map(Window::speech_ms).sum::<u64>(), w.speech_ms());
+        let a: Vec<f32> = (0..16 * 30_000).map(|i| (i / 16) as f32).collect();
+        let b: Vec<f32> = (0..16 * 30_000).map(|i| -((i / 16) as f32)).collect();
+        let whole: Vec<f32> = w.samples(&[&a, &b]).into_iter().filter(|&x| x != 0.0).collect();
+        let parts: Vec<f32> = h.iter().flat_map(|x| x.samples(&[&a, &b])).filter(|&x| x != 0.0).collect();
+        assert_eq!(whole, parts);
     }
 
     #[test]

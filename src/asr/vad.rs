@@ -6,8 +6,9 @@
 //! pure Rust (16 ms frames at 16 kHz, a few KiB of state), gated by energy: a frame counts
 //! only if it is louder than a fixed floor (near-digital silence) and than the channel's own
 //! noise floor by a margin. The network alone takes steady line noise (a GSM call at 15 dB
-//! SNR) for voice from end to end; the quietest frames of the minute around a frame tell what
-//! the line's noise is there. Frame scores are
+//! SNR) for voice from end to end; the quietest frames of the half minute before a frame and of
+//! the half minute after it tell what the line's noise is there (the louder of the two, so that
+//! a line that gets noisier mid-call is gated by its new noise). Frame scores are
 //! turned into regions with hysteresis, a minimum speech length, a merge of short gaps and a
 //! little padding so that word onsets and tails are not clipped.
 
@@ -59,29 +60,40 @@ fn frame_scores(samples: &[f32], p: &VadParams) -> Vec<f32> {
         .collect()
 }
 
-/// Frames in the stretch of audio whose quietest frames give a frame its noise floor: a minute.
-const NOISE_SPAN_FRAMES: usize = (60_000 / FRAME_MS) as usize;
+/// Frames on each side of a frame whose quietest frames tell the line's noise there: half a
+/// minute.
+const NOISE_SIDE_FRAMES: usize = (30_000 / FRAME_MS) as usize;
 /// Frames that share one noise floor: a second.
 const NOISE_BLOCK_FRAMES: usize = (1_000 / FRAME_MS) as usize;
 
-/// Each frame's noise floor: the `percentile` level of the minute of audio around it (the
-/// whole channel when it is shorter). A line's noise changes within a long call (a caller
-/// walks into the street, a transfer to another line): one floor for a whole long call, set by
+/// Each frame's noise floor: the `percentile` level of the half minute before it and of the half
+/// minute after it (each taken whole at the channel's ends, so a channel of up to half a minute
+/// has one floor), whichever is louder. A line's noise changes within a long call (a caller
+/// walks into the street, a transfer to another line). One floor for a whole long call, set by
 /// its quiet stretches, let a noisy stretch pass as speech from end to end, and Whisper then
-/// decoded minutes of noise cut into 30 s windows and lost the words in them. A minute holds
-/// enough of the other party's turns to find this channel's pauses in; a shorter stretch of
-/// unbroken speech would set the floor at the speech.
+/// decoded minutes of noise cut into 30 s windows and lost the words in them; a minute centred
+/// on the frame still did that for the first half minute after the line got noisier. With a
+/// side on each, a side lies wholly in the noisy stretch a few seconds into it, so the quiet
+/// side cannot hide the noise. The cost is on the quiet side of such a change: for up to a
+/// quarter minute its frames may be held to the noisier line's floor (never above it), which
+/// clips only speech that is quieter than that line's noise plus the margin. Half a minute of
+/// one party's channel holds enough of the other party's turns, and of pauses, to find the
+/// line in; a shorter side of unbroken speech would put the floor at the speech.
 fn local_noise_floors_db(level_db: &[f32], percentile: f32) -> Vec<f32> {
     let n = level_db.len();
+    let side = NOISE_SIDE_FRAMES.min(n);
     let mut floors = Vec::with_capacity(n);
-    let mut scratch = Vec::with_capacity(NOISE_SPAN_FRAMES.min(n));
-    for block in (0..n).step_by(NOISE_BLOCK_FRAMES) {
-        let centre = block + NOISE_BLOCK_FRAMES / 2;
-        let start = centre.saturating_sub(NOISE_SPAN_FRAMES / 2).min(n.saturating_sub(NOISE_SPAN_FRAMES));
-        let end = (start + NOISE_SPAN_FRAMES).min(n);
+    let mut scratch = Vec::with_capacity(side);
+    let mut floor_of = |range: std::ops::Range<usize>| {
         scratch.clear();
-        scratch.extend_from_slice(&level_db[start..end]);
-        let floor = percentile_of(&mut scratch, percentile);
+        scratch.extend_from_slice(&level_db[range]);
+        percentile_of(&mut scratch, percentile)
+    };
+    for block in (0..n).step_by(NOISE_BLOCK_FRAMES) {
+        let centre = (block + NOISE_BLOCK_FRAMES / 2).min(n);
+        let before = centre.max(side) - side..centre.max(side);
+        let after = centre.min(n - side)..centre.min(n - side) + side;
+        let floor = floor_of(before).max(floor_of(after));
         floors.extend(std::iter::repeat_n(floor, NOISE_BLOCK_FRAMES.min(n - block)));
     }
     floors
@@ -210,9 +222,9 @@ mod tests {
     #[test]
     fn a_noisy_stretch_of_a_long_call_is_gated_by_its_own_noise() {
         // Two minutes on a quiet line with speech in it, then two minutes of steady line noise
-        // at about -35 dBFS with one burst of speech 15 dB above it: half a minute past the
-        // change (when the quiet line has left the minute around a frame) the noise is not
-        // speech. One floor for the whole channel, set by the quiet half, took all of it.
+        // at about -35 dBFS with one burst of speech 15 dB above it: a few seconds past the
+        // change the noise is not speech. One floor for the whole channel, set by the quiet
+        // half, took all of it; a minute centred on each frame took its first half minute.
         let mut s = Vec::new();
         for k in 0..12 {
             s.extend(silence(7000));
@@ -226,7 +238,7 @@ mod tests {
         }
         s.extend(noisy);
         let r = speech_regions(&s, &VadParams::default());
-        let in_noise: Vec<&Span> = r.iter().filter(|x| x.end_ms > quiet_ms + 30_000).collect();
+        let in_noise: Vec<&Span> = r.iter().filter(|x| x.end_ms > quiet_ms + 5_000).collect();
         assert_eq!(in_noise.len(), 1, "{r:?}");
         assert!(in_noise[0].start_ms >= quiet_ms + 59_500 && in_noise[0].end_ms <= quiet_ms + 62_600, "{r:?}");
         assert!(r.iter().filter(|x| x.end_ms <= quiet_ms).count() >= 10, "{r:?}");
@@ -234,13 +246,43 @@ mod tests {
 
     #[test]
     fn a_short_channel_has_one_floor() {
-        // Up to a minute, every frame's floor is the whole channel's, as before floors were local.
-        let levels: Vec<f32> = (0..3000).map(|i| -60.0 + (i % 97) as f32 * 0.3).collect();
+        // Up to half a minute, every frame's floor is the whole channel's.
+        let levels: Vec<f32> = (0..NOISE_SIDE_FRAMES).map(|i| -60.0 + (i % 97) as f32 * 0.3).collect();
         let floors = local_noise_floors_db(&levels, 0.1);
         let mut all = levels.clone();
         let whole = percentile_of(&mut all, 0.1);
         assert_eq!(floors.len(), levels.len());
         assert!(floors.iter().all(|&f| f == whole));
+    }
+
+    #[test]
+    fn the_floor_follows_the_line_within_seconds_of_a_change_either_way() {
+        // A minute of a quiet line, a minute of a noisy one, a minute of the quiet one again;
+        // each a fifth of the time at the line's noise (pauses) and otherwise 20 dB above it.
+        let line = |quiet: bool, i: usize| {
+            let noise = if quiet { -60.0 } else { -35.0 };
+            if i % 5 == 0 { noise } else { noise + 20.0 }
+        };
+        let minute = 60_000 / FRAME_MS as usize;
+        let levels: Vec<f32> = (0..3 * minute).map(|i| line(i / minute != 1, i)).collect();
+        let floors = local_noise_floors_db(&levels, 0.1);
+        let second = 1_000 / FRAME_MS as usize;
+        for (i, &f) in floors.iter().enumerate() {
+            let from_change = [minute, 2 * minute].iter().map(|&c| i.abs_diff(c)).min().unwrap();
+            if i / minute == 1 {
+                // The noisy line is gated by its own noise a few seconds in.
+                if from_change > 4 * second {
+                    assert!((f + 35.0).abs() < 0.5, "frame {i}: floor {f} in the noisy minute");
+                }
+            } else {
+                // The quiet line keeps its own floor, but for the quarter minute beside a
+                // noisier one, where it is never put above that line's noise.
+                assert!(f <= -35.0 + 0.5, "frame {i}: floor {f} in a quiet minute");
+                if from_change > 16 * second {
+                    assert!((f + 60.0).abs() < 0.5, "frame {i}: floor {f} in a quiet minute");
+                }
+            }
+        }
     }
 
     #[test]

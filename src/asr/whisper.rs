@@ -187,6 +187,45 @@ impl WhisperEngine {
         Ok(out)
     }
 
+    /// Decodes a window again in halves when its text is too sparse for its speech, and keeps
+    /// whichever reading holds more text. Whisper sometimes closes a window's first segment
+    /// with a timestamp near the window's end, or ends the window early, and whisper.cpp then
+    /// skips the rest: on the long benchmark calls a 25 s window of turns came back as one
+    /// sentence, and the agent's closing and next greeting were lost without a trace. A QA
+    /// verdict on text that is not there is a silent failure, so such a window costs a second
+    /// decode instead. Speech at a few characters a second is far above the limit; a window of
+    /// line noise that the VAD let through comes back sparse too, and then only costs time.
+    fn second_look(
+        &self,
+        state: &mut WhisperState,
+        window: &Window,
+        first: Vec<(usize, RawSegment)>,
+        sources: &[&[f32]],
+        params: &DecodeParams,
+    ) -> Result<Vec<(usize, RawSegment)>, AsrError> {
+        let chars = |segs: &[(usize, RawSegment)]| -> usize {
+            segs.iter().map(|(_, s)| s.text.chars().filter(|c| c.is_alphanumeric()).count()).sum()
+        };
+        let speech_s = window.speech_ms() as f64 / 1000.0;
+        let found = chars(&first);
+        if window.speech_ms() < SECOND_LOOK_MIN_SPEECH_MS || found as f64 >= SECOND_LOOK_CHARS_PER_S * speech_s {
+            return Ok(first);
+        }
+        let halves = window.halves(params.gap_ms);
+        if halves.len() < 2 {
+            return Ok(first);
+        }
+        let mut again = Vec::new();
+        for h in &halves {
+            again.extend(self.decode_window(state, h, sources, params)?);
+        }
+        let more = chars(&again);
+        if std::env::var_os("CALLQA_TRACE").is_some() {
+            eprintln!("trace: second look at a {} ms window: {found} characters, then {more} in {} halves", window.len_ms(), halves.len());
+        }
+        Ok(if more > found { again } else { first })
+    }
+
     /// Encodes the mel already in `state`, then reads its language.
     fn detect_language_encoding(&self, state: &mut WhisperState) -> Result<(String, f32), AsrError> {
         state.encode(0, self.threads).map_err(|e| AsrError::Decode(format!("language detection: {e}")))?;
@@ -245,6 +284,7 @@ impl Transcriber for WhisperEngine {
                 // every window gets one and they are applied in window order below, as if the
                 // windows had been decoded one after another.
                 let language = if multilingual { Some(self.detect_language(state)?) } else { None };
+                let segments = self.second_look(state, &windows[i], segments, &sources, params)?;
                 Ok((segments, language))
             })
         });
@@ -293,6 +333,12 @@ impl Transcriber for WhisperEngine {
         })
     }
 }
+
+/// A window with at least this much speech gets a second look when its text comes to fewer
+/// than [`SECOND_LOOK_CHARS_PER_S`] characters per second of speech.
+const SECOND_LOOK_MIN_SPEECH_MS: u64 = 8_000;
+/// Mandarin speech runs at 3–5 characters a second (the manuals ask 200–250 a minute).
+const SECOND_LOOK_CHARS_PER_S: f64 = 1.0;
 
 /// A shared window's language verdict at or above this probability is taken for every
 /// channel in it; below, each channel is checked on its own.

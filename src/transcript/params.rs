@@ -111,7 +111,8 @@ pub struct VadParams {
     /// Frames quieter than this (dBFS RMS) are silence whatever their score.
     pub energy_floor_db: f32,
     /// Frames must also be this much louder (dB) than the channel's noise floor, taken as
-    /// the `noise_percentile` quietest frame of the minute around them.
+    /// the louder of the `noise_percentile` quietest frame of the half minute before them and of
+    /// the half minute after them.
     pub noise_margin_db: f32,
     pub noise_percentile: f32,
     /// Regions shorter than this are dropped as clicks and breaths.
