@@ -206,9 +206,8 @@ impl WhisperEngine {
         let chars = |segs: &[(usize, RawSegment)]| -> usize {
             segs.iter().map(|(_, s)| s.text.chars().filter(|c| c.is_alphanumeric()).count()).sum()
         };
-        let speech_s = window.speech_ms() as f64 / 1000.0;
         let found = chars(&first);
-        if window.speech_ms() < SECOND_LOOK_MIN_SPEECH_MS || found as f64 >= SECOND_LOOK_CHARS_PER_S * speech_s {
+        if !too_sparse(window.speech_ms(), found) {
             return Ok(first);
         }
         let halves = window.halves(params.gap_ms);
@@ -340,6 +339,11 @@ const SECOND_LOOK_MIN_SPEECH_MS: u64 = 8_000;
 /// Mandarin speech runs at 3–5 characters a second (the manuals ask 200–250 a minute).
 const SECOND_LOOK_CHARS_PER_S: f64 = 1.0;
 
+/// Whether `chars` characters of text are too few for `speech_ms` of speech to be trusted.
+fn too_sparse(speech_ms: u64, chars: usize) -> bool {
+    speech_ms >= SECOND_LOOK_MIN_SPEECH_MS && (chars as f64) < SECOND_LOOK_CHARS_PER_S * speech_ms as f64 / 1000.0
+}
+
 /// A shared window's language verdict at or above this probability is taken for every
 /// channel in it; below, each channel is checked on its own.
 const CONFIDENT_LANGUAGE: f32 = 0.9;
@@ -363,6 +367,15 @@ fn silence_native_logs() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_window_is_looked_at_again_only_when_its_text_is_too_sparse_for_its_speech() {
+        assert!(super::too_sparse(24_032, 16)); // the long call's window that lost four turns
+        assert!(!super::too_sparse(24_032, 100)); // four characters a second
+        assert!(!super::too_sparse(7_999, 0)); // too little speech to judge
+        assert!(super::too_sparse(8_000, 7));
+        assert!(!super::too_sparse(8_000, 8));
+    }
+
     #[test]
     fn the_encoder_context_fits_the_window_in_whole_tiles() {
         // 20.37 s + 1 s of slack = 1068.5 frames → 1069 → 1072 (67 × 16).
