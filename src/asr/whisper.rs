@@ -128,7 +128,7 @@ impl WhisperEngine {
         let pcm = window.samples(sources);
         let started = std::time::Instant::now();
         let mut fp = self.full_params(params)?;
-        let trace = std::env::var_os("CALLQA_TRACE").is_some();
+        let trace = tracing();
         // whisper.cpp reports progress at the top of its loop over the window, once more than
         // the passes it makes; a second pass re-encodes the window from the last timestamp.
         // (whisper-rs keeps the callback for the process's life: tracing only.)
@@ -219,7 +219,7 @@ impl WhisperEngine {
             again.extend(self.decode_window(state, h, sources, params)?);
         }
         let more = chars(&again);
-        if std::env::var_os("CALLQA_TRACE").is_some() {
+        if tracing() {
             eprintln!("trace: second look at a {} ms window: {found} characters, then {more} in {} halves", window.len_ms(), halves.len());
         }
         Ok(if more > found { again } else { first })
@@ -331,6 +331,11 @@ impl Transcriber for WhisperEngine {
             Ok(out)
         })
     }
+}
+
+/// Whether `CALLQA_TRACE` asks for each window's decode to be printed on stderr.
+fn tracing() -> bool {
+    std::env::var_os("CALLQA_TRACE").is_some()
 }
 
 /// A window with at least this much speech gets a second look when its text comes to fewer
