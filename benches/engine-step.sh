@@ -24,7 +24,7 @@ models/fetch-base.sh >/dev/null
 cargo build --release --quiet --example encode_step
 model=${CALLQA_MODEL:-models/ggml-base-q8_0.bin}
 for i in $(seq "$rounds"); do
-  target/release/examples/encode_step "$model" "$wav" 5 2>/dev/null | sed -n 1p
+  target/release/examples/encode_step "$model" "$wav" 5 | sed -n 1p
   "$venv/bin/python" - "$wav" <<'PY'
 import sys, time, wave
 import numpy as np, ctranslate2

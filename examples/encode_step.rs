@@ -17,7 +17,7 @@ fn main() -> Result<()> {
         bail!("usage: encode_step MODEL WAV [REPEAT]");
     }
     let repeat: u32 = args.get(3).map(|r| r.parse()).transpose().context("REPEAT is a count")?.unwrap_or(5).max(1);
-    let mut reader = hound::WavReader::open(&args[2]).with_context(|| format!("reading {}", args[2]))?;
+    let mut reader = hound::WavReader::open(&args[2]).with_context(|| format!("reading {} (want a 16 kHz mono 16-bit PCM WAV)", args[2]))?;
     let spec = reader.spec();
     ensure!(
         spec.sample_rate == 16_000 && spec.channels == 1 && spec.bits_per_sample == 16,
@@ -30,6 +30,7 @@ fn main() -> Result<()> {
     let mut pcm: Vec<f32> = reader.samples::<i16>().take(30 * 16_000).map(|s| s.map(|v| v as f32 / 32768.0)).collect::<Result<_, _>>()?;
     pcm.resize(30 * 16_000, 0.0);
 
+    whisper_rs::install_logging_hooks(); // whisper.cpp's load log off stderr, errors stay on it
     let ctx = WhisperContext::new_with_params(&args[1], WhisperContextParameters::default())
         .with_context(|| format!("loading {}", args[1]))?;
     let mut state = ctx.create_state()?;
